@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the simulated NVML library (libnvidia-ml-sim.so) into OUT_DIR.
+# Usage: build.sh OUT_DIR [REAL_NVML_INCLUDE_DIR]
+# With Debian's real nvml.h in REAL_NVML_INCLUDE_DIR the library is compiled against it, so
+# its structures are the real ABI; without it, against our own declarations (sim_nvml_types.h).
+set -euo pipefail
+out=${1:?usage: build.sh OUT_DIR [REAL_NVML_INCLUDE_DIR]}
+real_inc=${2:-}
+src=$(cd "$(dirname "$0")" && pwd)
+shopt -s nullglob
+sources=("$src"/*.c)
+if ((${#sources[@]} == 0)); then
+  echo "build.sh: no C sources yet" >&2
+  exit 0
+fi
+mkdir -p "$out"
+flags=(-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden)
+if [[ -n $real_inc && -f $real_inc/nvml.h ]]; then
+  flags+=(-DSIM_USE_REAL_NVML_H -I"$real_inc")
+  echo "build.sh: simulated NVML compiled against the real nvml.h in $real_inc"
+else
+  echo "build.sh: simulated NVML compiled against flopwatch's own NVML declarations"
+fi
+gcc "${flags[@]}" -I"$src" -o "$out/libnvidia-ml-sim.so" "${sources[@]}" -lm -lpthread
