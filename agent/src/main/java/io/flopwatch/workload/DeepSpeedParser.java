@@ -12,8 +12,11 @@ import java.util.regex.Pattern;
  *   <li>{@code ThroughputTimer.stop} in {@code deepspeed/utils/timer.py} (2023–2025 sources),
  *       every {@code steps_per_print} steps:
  *       <pre>epoch={}/micro_step={}/global_step={}, RunningAvgSamplesPerSec={}, CurrSamplesPerSec={}, MemAllocated={}GB, MaxMemAllocated={}GB</pre>
- *       The engine builds the timer with {@code batch_size=train_batch_size()}, the global batch,
- *       so samples/s are the whole job's ({@link ThroughputScope#JOB}). Tokens/s =
+ *       Current engines ({@code deepspeed/runtime/engine.py}) build the timer with
+ *       {@code batch_size=train_batch_size()}, the global batch, so samples/s are the whole job's
+ *       ({@link ThroughputScope#JOB}). Older releases built it with
+ *       {@code train_micro_batch_size_per_gpu()} and printed the same line: for those the reading
+ *       is per GPU and per micro-batch, and the scope must be overridden (or a custom pattern used). Tokens/s =
  *       {@code CurrSamplesPerSec} × {@link ParserSettings#sequenceLength()} (the current step's
  *       rate; flopwatch does its own smoothing); the step is {@code global_step}.</li>
  *   <li>The FLOPs profiler summary ({@code deepspeed/profiling/flops_profiler/profiler.py},

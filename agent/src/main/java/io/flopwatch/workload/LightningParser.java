@@ -6,7 +6,7 @@ import java.util.OptionalLong;
 
 /**
  * PyTorch Lightning's throughput metrics, from {@code Throughput.compute()} in
- * {@code src/lightning/fabric/utilities/throughput.py} (Lightning 2.1+; the
+ * {@code src/lightning/fabric/utilities/throughput.py} (Lightning 2.1+, read at commit 0810121f; the
  * {@code ThroughputMonitor} callback logs the same keys), as printed by a metrics dict, a JSON
  * logger or a progress-bar postfix ({@code key=value}). Keys, with the source's meaning:
  * <ul>

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * SGLang's scheduler lines, from {@code log_decode_stats} and {@code log_prefill_stats} in
- * {@code python/sglang/srt/managers/scheduler_metrics_mixin.py} (sgl-project/sglang, 2025; the
+ * {@code python/sglang/srt/managers/scheduler_metrics_mixin.py} (sgl-project/sglang, read at commit 01bb3c80, 2025; the
  * same strings lived in {@code scheduler.py} before the mixin was split out):
  *
  * <pre>

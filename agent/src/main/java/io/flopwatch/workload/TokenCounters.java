@@ -13,10 +13,11 @@ import java.util.Optional;
 public record TokenCounters(Optional<String> promptTokens, Optional<String> generationTokens) {
 
     /**
-     * vLLM, {@code vllm/v1/metrics/loggers.py} ({@code PrometheusStatLogger}, 2025): counters
+     * vLLM, {@code vllm/v1/metrics/loggers.py} ({@code PrometheusStatLogger}; read at commit 005a810b,
+     * vLLM 0.10 series): counters
      * {@code vllm:prompt_tokens} and {@code vllm:generation_tokens} ("Number of prefill / generation
      * tokens processed"), exposed by prometheus_client with the {@code _total} suffix, one series
-     * per engine and model name.
+     * per {@code engine} and {@code model_name} label pair.
      */
     public static final TokenCounters VLLM = of("vllm:prompt_tokens_total", "vllm:generation_tokens_total");
 

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * vLLM's periodic throughput line, from {@code LoggingStatLogger.log} in
- * {@code vllm/v1/metrics/loggers.py} (V1 engine, 2025 sources):
+ * {@code vllm/v1/metrics/loggers.py} (V1 engine; the stored copy read is at commit 005a810b, of
+ * the vLLM 0.10 series):
  *
  * <pre>
  *   "Engine %03d: Avg prompt throughput: %.1f tokens/s, Avg generation throughput: %.1f tokens/s,
