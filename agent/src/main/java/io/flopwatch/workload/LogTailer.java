@@ -127,7 +127,7 @@ public final class LogTailer implements AutoCloseable {
         }
     }
 
-    /** One complete line, without its line terminator, and the path its file had when read. */
+    /** One complete line, without its line terminator, and the path its file had when opened. */
     public record Line(Path path, String text) {
     }
 
@@ -262,13 +262,17 @@ public final class LogTailer implements AutoCloseable {
             pathToKey.put(p, key);
             Reader existing = readers.get(key);
             if (existing != null) {
-                existing.path = p;
-                continue;
+                continue; // another name of a file already open (a glob matching the renamed file)
             }
             try {
                 FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
                 long start = initial && options.startAtEnd() ? ch.size() : 0;
-                readers.put(key, new Reader(key, p, ch, start, ticker.nanoTime()));
+                Reader r = new Reader(key, p, ch, start, ticker.nanoTime());
+                if (start > 0 && !endsWithNewline(ch, start)) {
+                    // started in the middle of a line: its head is not ours to parse
+                    r.skippingLongLine = true;
+                }
+                readers.put(key, r);
                 filesOpened++;
             } catch (NoSuchFileException e) {
                 pathToKey.remove(p);
@@ -277,6 +281,11 @@ public final class LogTailer implements AutoCloseable {
                 pathToKey.remove(p);
             }
         }
+    }
+
+    private static boolean endsWithNewline(FileChannel ch, long size) throws IOException {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        return ch.read(one, size - 1) == 1 && one.get(0) == '\n';
     }
 
     private static Object identity(Path p, BasicFileAttributes a) {
@@ -295,7 +304,8 @@ public final class LogTailer implements AutoCloseable {
     /** One open file. */
     private final class Reader {
         final Object key;
-        Path path;
+        /** The name the file had when opened; lines keep it across renames. */
+        final Path path;
         final FileChannel channel;
         long position;
         long lastDataNanos;

@@ -66,6 +66,17 @@ class LogTailerTest {
     }
 
     @Test
+    void startAtEndInTheMiddleOfALineSkipsItsHead() throws IOException {
+        Path log = dir.resolve("m.log");
+        append(log, "complete\nhalf of a li");
+        try (LogTailer t = LogTailer.open(List.of(log.toString()), LogTailer.Options.DEFAULTS, ticker)) {
+            append(log, "ne\nnext\n");
+            assertEquals(List.of("next"), texts(t.poll()));
+            assertEquals(0, t.stats().longLinesSkipped());
+        }
+    }
+
+    @Test
     void longLinesAreSkippedAndNeverBufferedWhole() throws IOException {
         Path log = dir.resolve("x.log");
         append(log, "");
@@ -235,15 +246,15 @@ class LogTailerTest {
                 int cut1 = rnd.nextInt(bytes.length);
                 int cut2 = cut1 + rnd.nextInt(bytes.length - cut1);
                 writer.write(bytes, 0, cut1);
-                if (rnd.nextInt(8) == 0) {
+                if (rnd.nextInt(12) == 0) {
                     pollInto(t, seen);
                 }
                 writer.write(bytes, cut1, cut2 - cut1);
-                if (rnd.nextInt(8) == 0) {
+                if (rnd.nextInt(12) == 0) {
                     pollInto(t, seen);
                 }
                 writer.write(bytes, cut2, bytes.length - cut2);
-                if (rnd.nextInt(4) == 0) {
+                if (rnd.nextInt(6) == 0) {
                     pollInto(t, seen);
                 }
                 if (linesUntilReopen >= 0 && linesUntilReopen-- == 0) {
