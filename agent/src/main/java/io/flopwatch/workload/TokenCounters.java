@@ -22,8 +22,8 @@ public record TokenCounters(Optional<String> promptTokens, Optional<String> gene
     public static final TokenCounters VLLM = of("vllm:prompt_tokens_total", "vllm:generation_tokens_total");
 
     /**
-     * SGLang, {@code python/sglang/srt/metrics/collector.py} (
-     * 2024–2025): counters {@code sglang:prompt_tokens_total} and
+     * SGLang, {@code python/sglang/srt/metrics/collector.py}
+     * (2024–2025 sources): counters {@code sglang:prompt_tokens_total} and
      * {@code sglang:generation_tokens_total} ("Number of prefill / generation tokens processed").
      */
     public static final TokenCounters SGLANG = of("sglang:prompt_tokens_total", "sglang:generation_tokens_total");
