@@ -1,0 +1,176 @@
+package io.flopwatch.workload;
+
+import io.flopwatch.config.InputError;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A user's own log format: a Java regular expression whose named groups say where the numbers
+ * are. Group names are written in snake case as in the docs ({@code (?<tokens_per_second>...)});
+ * Java does not allow {@code _} in group names, so they are rewritten to camel case before
+ * compiling (camel case is accepted as written too). Throughput groups, first match wins:
+ * <ol>
+ *   <li>{@code tokens_per_second}: a rate;</li>
+ *   <li>{@code tokens}: a cumulative token count;</li>
+ *   <li>{@code step_time_seconds}: seconds per step, with {@code tokensPerStep} → tokensPerStep ÷ time;</li>
+ *   <li>{@code samples_per_second}: with {@code sequenceLength} → samples/s × sequence length;</li>
+ *   <li>{@code step}: alone, with {@code tokensPerStep} → cumulative step × tokensPerStep.</li>
+ * </ol>
+ * Optional groups: {@code step} (also recorded as the step), {@code mfu_percent} (self-reported
+ * MFU in percent) and {@code tflops_per_gpu}. The pattern is searched anywhere in the line
+ * ({@link Matcher#find()}). Every mistake is found at construction and reported as an
+ * {@link InputError} naming the configuration field.
+ */
+public final class CustomPatternParser implements LineParser {
+    static final List<String> THROUGHPUT_GROUPS =
+            List.of("tokens_per_second", "tokens", "step_time_seconds", "samples_per_second", "step");
+    static final List<String> OPTIONAL_GROUPS = List.of("mfu_percent", "tflops_per_gpu");
+    private static final Pattern GROUP_NAME = Pattern.compile("\\(\\?<([A-Za-z][A-Za-z0-9_]*)>|\\\\k<([A-Za-z][A-Za-z0-9_]*)>");
+
+    private final Pattern pattern;
+    private final Set<String> groups;
+    private final WorkloadPhase phase;
+    private final ThroughputScope scope;
+    private final ParserSettings settings;
+
+    /**
+     * @param regex    the user's pattern
+     * @param phase    what the tokens are used for
+     * @param scope    whose work the numbers count
+     * @param settings tokens per step or sequence length, where the groups need them
+     * @param source   the configuration file, for the error
+     * @param field    the pattern's field in it, e.g. {@code workloads[0].log.pattern}
+     * @throws InputError when the pattern does not compile, has none of the throughput groups, or
+     *                    needs a setting that is missing
+     */
+    public CustomPatternParser(String regex, WorkloadPhase phase, ThroughputScope scope, ParserSettings settings,
+                               String source, String field) {
+        Objects.requireNonNull(regex, "regex");
+        this.phase = Objects.requireNonNull(phase, "phase");
+        this.scope = Objects.requireNonNull(scope, "scope");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        Set<String> found = new LinkedHashSet<>();
+        StringBuilder rewritten = new StringBuilder();
+        Matcher g = GROUP_NAME.matcher(regex);
+        while (g.find()) {
+            boolean definition = g.group(1) != null;
+            String snake = snake(definition ? g.group(1) : g.group(2));
+            if (definition) {
+                found.add(snake);
+            }
+            String java = camel(snake);
+            g.appendReplacement(rewritten, Matcher.quoteReplacement(definition ? "(?<" + java + ">" : "\\k<" + java + ">"));
+        }
+        g.appendTail(rewritten);
+        try {
+            this.pattern = Pattern.compile(rewritten.toString());
+        } catch (PatternSyntaxException e) {
+            throw new InputError(source, 0, 0, field,
+                    "not a valid Java regular expression: " + e.getDescription() + " near index " + e.getIndex());
+        }
+        if (THROUGHPUT_GROUPS.stream().noneMatch(found::contains)) {
+            throw new InputError(source, 0, 0, field,
+                    "the pattern needs one of the named groups " + THROUGHPUT_GROUPS + "; it has " + found);
+        }
+        this.groups = found;
+        boolean direct = found.contains("tokens_per_second") || found.contains("tokens");
+        boolean perStep = (found.contains("step_time_seconds") || found.contains("step"))
+                && settings.tokensPerStep().isPresent();
+        boolean perSample = found.contains("samples_per_second") && settings.sequenceLength().isPresent();
+        if (!direct && !perStep && !perSample) {
+            throw new InputError(source, 0, 0, field, "the pattern's groups " + found + " give no token count"
+                    + " without more settings: step_time_seconds and step need tokens_per_step,"
+                    + " samples_per_second needs sequence_length");
+        }
+    }
+
+    private static String snake(String name) {
+        // accept camel case as written: tokensPerSecond → tokens_per_second
+        return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    private static String camel(String snake) {
+        StringBuilder sb = new StringBuilder();
+        boolean up = false;
+        for (char c : snake.toCharArray()) {
+            if (c == '_') {
+                up = true;
+            } else {
+                sb.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return sb.toString();
+    }
+
+    private OptionalDouble group(Matcher m, String snake) {
+        if (!groups.contains(snake)) {
+            return OptionalDouble.empty();
+        }
+        return Numbers.parse(m.group(camel(snake)));
+    }
+
+    @Override
+    public List<ThroughputObservation> parse(String line, long nanoTime) {
+        Matcher m = pattern.matcher(line);
+        if (!m.find()) {
+            return List.of();
+        }
+        OptionalDouble step = group(m, "step");
+        ThroughputObservation o = tokens(m, step, nanoTime);
+        if (o == null) {
+            o = Parsers.noTokens(nanoTime, phase, scope);
+        }
+        if (step.isPresent() && step.getAsDouble() >= 0) {
+            o = o.withStep((long) step.getAsDouble());
+        }
+        OptionalDouble mfu = group(m, "mfu_percent");
+        if (mfu.isPresent() && mfu.getAsDouble() >= 0) {
+            o = o.withSelfReportedMfu(mfu.getAsDouble() / 100.0);
+        }
+        OptionalDouble tflops = group(m, "tflops_per_gpu");
+        if (tflops.isPresent() && tflops.getAsDouble() >= 0) {
+            o = o.withSelfReportedTflopsPerGpu(tflops.getAsDouble());
+        }
+        return Parsers.informative(o) ? List.of(o) : List.of();
+    }
+
+    private ThroughputObservation tokens(Matcher m, OptionalDouble step, long nanoTime) {
+        OptionalDouble v = group(m, "tokens_per_second");
+        if (v.isPresent()) {
+            return of(nanoTime, TokenReading.RATE, v.getAsDouble());
+        }
+        v = group(m, "tokens");
+        if (v.isPresent()) {
+            return of(nanoTime, TokenReading.CUMULATIVE, v.getAsDouble());
+        }
+        v = group(m, "step_time_seconds");
+        if (v.isPresent() && settings.tokensPerStep().isPresent()) {
+            return v.getAsDouble() > 0
+                    ? of(nanoTime, TokenReading.RATE, settings.tokensPerStep().getAsLong() / v.getAsDouble())
+                    : null;
+        }
+        v = group(m, "samples_per_second");
+        if (v.isPresent() && settings.sequenceLength().isPresent()) {
+            return of(nanoTime, TokenReading.RATE, v.getAsDouble() * settings.sequenceLength().getAsLong());
+        }
+        if (step.isPresent() && settings.tokensPerStep().isPresent()) {
+            return of(nanoTime, TokenReading.CUMULATIVE, step.getAsDouble() * settings.tokensPerStep().getAsLong());
+        }
+        return null;
+    }
+
+    private ThroughputObservation of(long nanoTime, TokenReading kind, double tokens) {
+        if (!(tokens >= 0) || Double.isInfinite(tokens)) {
+            return null;
+        }
+        return ThroughputObservation.of(nanoTime, phase, kind, tokens, scope);
+    }
+}

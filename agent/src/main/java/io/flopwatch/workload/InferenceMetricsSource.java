@@ -1,0 +1,128 @@
+package io.flopwatch.workload;
+
+import io.flopwatch.telemetry.Ticker;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Prompt (prefill) and generation (decode) token counts from an inference server's Prometheus
+ * endpoint (vLLM, SGLang, TGI or custom counter names, see {@link TokenCounters}).
+ *
+ * <p>Each poll makes one fetch. For each phase, every series of its counter whose labels include
+ * {@code labelMatch} (e.g. {@code model_name}) is followed separately: its increase since the
+ * last poll is added to a running total for the phase, emitted as a
+ * {@link TokenReading#CUMULATIVE} observation in {@link ThroughputScope#JOB} scope (the server
+ * instance, whatever GPUs it spans). Summing increases rather than values keeps one engine's
+ * restart from hiding the others' progress. Counter resets follow Prometheus' {@code rate()}: a
+ * series whose value drops restarted from zero, so its new value is its increase; this is
+ * counted in {@link #counterResets()} and never produces a negative or huge step. A series seen
+ * for the first time only sets its baseline. NaN and infinite values are skipped.
+ *
+ * <p>A failed fetch, a malformed page or a page without the counters yields no observation (the
+ * rate goes stale, which {@link TokenRate} reports as absent) and is counted.
+ */
+public final class InferenceMetricsSource implements ThroughputSource {
+    private final String name;
+    private final MetricsFetcher fetcher;
+    private final TokenCounters counters;
+    private final Map<String, String> labelMatch;
+    private final Ticker ticker;
+    private final Map<String, Double> lastBySeries = new HashMap<>();
+    private final Map<WorkloadPhase, Double> totals = new HashMap<>();
+    private long counterResets;
+    private long fetchErrors;
+    private long malformedLines;
+    private long pagesWithoutCounters;
+
+    public InferenceMetricsSource(String name, MetricsFetcher fetcher, TokenCounters counters,
+                                  Map<String, String> labelMatch, Ticker ticker) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
+        this.counters = Objects.requireNonNull(counters, "counters");
+        this.labelMatch = Map.copyOf(labelMatch);
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<ThroughputObservation> poll() {
+        String text;
+        try {
+            text = fetcher.fetch();
+        } catch (IOException | RuntimeException e) {
+            fetchErrors++;
+            return List.of();
+        }
+        long now = ticker.nanoTime();
+        PrometheusText.Parsed parsed = PrometheusText.parse(text);
+        malformedLines += parsed.malformedLines();
+        List<ThroughputObservation> out = new ArrayList<>(2);
+        phase(parsed.samples(), counters.promptTokens(), WorkloadPhase.PREFILL, now).ifPresent(out::add);
+        phase(parsed.samples(), counters.generationTokens(), WorkloadPhase.DECODE, now).ifPresent(out::add);
+        if (out.isEmpty()) {
+            pagesWithoutCounters++;
+        }
+        return out;
+    }
+
+    private Optional<ThroughputObservation> phase(List<PrometheusText.Sample> samples, Optional<String> counter,
+                                                  WorkloadPhase phase, long now) {
+        if (counter.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean found = false;
+        double total = totals.getOrDefault(phase, 0.0);
+        for (PrometheusText.Sample s : samples) {
+            if (!s.name().equals(counter.get()) || !s.labels().entrySet().containsAll(labelMatch.entrySet())
+                    || !Double.isFinite(s.value()) || s.value() < 0) {
+                continue;
+            }
+            found = true;
+            String series = s.name() + s.labels();
+            Double last = lastBySeries.put(series, s.value());
+            if (last == null) {
+                continue;
+            }
+            if (s.value() < last) {
+                counterResets++;
+                total += s.value();
+            } else {
+                total += s.value() - last;
+            }
+        }
+        if (!found) {
+            return Optional.empty();
+        }
+        totals.put(phase, total);
+        return Optional.of(ThroughputObservation.of(now, phase, TokenReading.CUMULATIVE, total, ThroughputScope.JOB));
+    }
+
+    /** Drops of a counter series seen so far (server restarts). */
+    public long counterResets() {
+        return counterResets;
+    }
+
+    /** Fetches that failed (unreachable, timeout, HTTP status other than 200). */
+    public long fetchErrors() {
+        return fetchErrors;
+    }
+
+    /** Lines of fetched pages that were not valid exposition format. */
+    public long malformedLines() {
+        return malformedLines;
+    }
+
+    /** Pages fetched that held none of the configured counters (wrong server, wrong labels). */
+    public long pagesWithoutCounters() {
+        return pagesWithoutCounters;
+    }
+}

@@ -1,0 +1,20 @@
+package io.flopwatch.workload;
+
+import java.util.List;
+
+/**
+ * Turns one complete log line into what it says about throughput. A parser may keep state from
+ * earlier lines (nanoGPT prints its tokens per iteration once, at start), so use one instance per
+ * followed log stream, in line order. Lines it does not recognise give an empty list; a parser
+ * never throws on a line.
+ */
+public interface LineParser {
+
+    /**
+     * @param line     one line without its terminator
+     * @param nanoTime when the line was read, from {@link io.flopwatch.telemetry.Ticker#nanoTime()}
+     * @return the observations in the line, possibly several (vLLM reports prompt and generation
+     *         rates together), or an empty list
+     */
+    List<ThroughputObservation> parse(String line, long nanoTime);
+}
