@@ -13,6 +13,8 @@ import argparse
 import ctypes
 import math
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -154,6 +156,47 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(u32(LIB.nvmlDeviceGetCount_v2)[0], UNINITIALIZED)
 
 
+# The NVML functions flopwatch maps (versioned symbol names) and the simulator controls: the
+# library must export exactly these.
+NVML_FUNCTIONS = '''
+nvmlInit_v2 nvmlInitWithFlags nvmlShutdown nvmlErrorString nvmlSystemGetDriverVersion
+nvmlSystemGetNVMLVersion nvmlSystemGetCudaDriverVersion nvmlSystemGetCudaDriverVersion_v2
+nvmlDeviceGetCount_v2 nvmlDeviceGetHandleByIndex_v2 nvmlDeviceGetHandleByUUID
+nvmlDeviceGetHandleByPciBusId_v2 nvmlDeviceGetIndex nvmlDeviceGetName nvmlDeviceGetUUID
+nvmlDeviceGetSerial nvmlDeviceGetPciInfo_v3 nvmlDeviceGetArchitecture
+nvmlDeviceGetCudaComputeCapability nvmlDeviceGetNumGpuCores nvmlDeviceGetMinorNumber
+nvmlDeviceGetMemoryInfo nvmlDeviceGetMemoryInfo_v2 nvmlDeviceGetBAR1MemoryInfo
+nvmlDeviceGetUtilizationRates nvmlDeviceGetEncoderUtilization nvmlDeviceGetDecoderUtilization
+nvmlDeviceGetClockInfo nvmlDeviceGetMaxClockInfo nvmlDeviceGetApplicationsClock
+nvmlDeviceGetPerformanceState nvmlDeviceGetCurrentClocksThrottleReasons
+nvmlDeviceGetCurrentClocksEventReasons nvmlDeviceGetPowerUsage nvmlDeviceGetEnforcedPowerLimit
+nvmlDeviceGetPowerManagementLimit nvmlDeviceGetTotalEnergyConsumption nvmlDeviceGetTemperature
+nvmlDeviceGetFanSpeed nvmlDeviceGetPcieThroughput nvmlDeviceGetCurrPcieLinkGeneration
+nvmlDeviceGetCurrPcieLinkWidth nvmlDeviceGetMaxPcieLinkGeneration nvmlDeviceGetMaxPcieLinkWidth
+nvmlDeviceGetNvLinkState nvmlDeviceGetTotalEccErrors nvmlDeviceGetRetiredPages
+nvmlDeviceGetRemappedRows nvmlDeviceGetMigMode nvmlDeviceGetComputeRunningProcesses_v3
+nvmlDeviceGetComputeRunningProcesses_v2 nvmlDeviceGetProcessUtilization nvmlDeviceGetFieldValues
+nvmlGpmQueryDeviceSupport nvmlGpmSampleAlloc nvmlGpmSampleFree nvmlGpmSampleGet
+nvmlGpmMigSampleGet nvmlGpmMetricsGet nvmlEventSetCreate nvmlDeviceGetSupportedEventTypes
+nvmlDeviceRegisterEvents nvmlEventSetWait_v2 nvmlEventSetFree
+'''.split()
+SIM_CONTROLS = ["flopwatchSimSetScenarioPath", "flopwatchSimLastError", "flopwatchSimSetFrozenClock"]
+
+
+class Exports(unittest.TestCase):
+    def test_exports_exactly_the_nvml_functions_and_controls(self):
+        self.assertEqual(len(NVML_FUNCTIONS), 64)
+        for name in NVML_FUNCTIONS + SIM_CONTROLS:
+            self.assertTrue(hasattr(LIB, name), name)
+        nm = shutil.which("nm")
+        if nm is None:
+            self.skipTest("nm (binutils) not installed: extra exports not checked")
+        out = subprocess.run([nm, "-D", "--defined-only", LIB._name], capture_output=True, text=True,
+                             check=True).stdout
+        exported = {line.split()[-1] for line in out.splitlines() if line.split()[1:2] == ["T"]}
+        self.assertEqual(exported, set(NVML_FUNCTIONS + SIM_CONTROLS))
+
+
 class Semantics(SimTest):
     def test_invalid_arguments(self):
         h = c_void_p()
@@ -281,6 +324,18 @@ class TimeFunctions(SimTest):
         self.assertEqual(u32(LIB.nvmlDeviceGetPowerUsage, handle(0)), (SUCCESS, 300000))
         self.at(7)
         self.assertEqual(u32(LIB.nvmlDeviceGetPowerUsage, handle(0)), (SUCCESS, 100000))
+
+    def test_square_wave_with_phase_integrates(self):
+        # Device 1: square(0, 1000 mW, 10 s, 0.5, 2.5 s) is high during [0, 2.5) and [7.5, 12.5).
+        e = c_ulonglong()
+        for t, want in [(2.5, 2500), (5, 2500), (8, 3000), (10, 5000), (20, 10000)]:
+            self.at(t)
+            self.assertEqual(LIB.nvmlDeviceGetTotalEnergyConsumption(handle(1), byref(e)), SUCCESS)
+            self.assertEqual(e.value, want, "energy at t=%s" % t)
+        self.at(7.5)
+        self.assertEqual(u32(LIB.nvmlDeviceGetPowerUsage, handle(1)), (SUCCESS, 1000))
+        self.at(7.4)
+        self.assertEqual(u32(LIB.nvmlDeviceGetPowerUsage, handle(1)), (SUCCESS, 0))
 
     def test_steps_and_bitmasks(self):
         rt = c_ulonglong()

@@ -3,6 +3,8 @@ package io.flopwatch.nvml.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,6 +125,35 @@ class SimulatedNvmlPynvmlTest {
     void pynvmlReadsWhatTheScenarioSays(String key, String expected, String source) {
         assertTrue(read.containsKey(key), "pynvml_read.py printed no " + key);
         assertEquals(expected, read.get(key), key + " (scenario: " + source + ")");
+    }
+
+    @Test
+    void shippedDemoScenarioReadsAsEightSimulatedH100s() {
+        // config/scenarios/ ships with the product (flopwatch demo); surefire runs in native-bindings/.
+        Path demo = Path.of("../config/scenarios/demo-8x-h100-training.scenario").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(demo), "missing " + demo);
+        PythonRun.Result result = PythonRun.run(
+                Map.of("FLOPWATCH_SIM_SCENARIO", demo.toString(), "FLOPWATCH_SIM_CLOCK", "frozen:100"),
+                PythonRun.command(PythonRun.script("pynvml_read.py"),
+                                "--lib", PythonRun.simulatedLibrary().toString(),
+                                "--pynvml", PythonRun.pynvmlDirectory().toString(),
+                                "--format", "flat")
+                        .toArray(String[]::new));
+        assertEquals(0, result.exitStatus(), result.output());
+        Map<String, String> flat = result.flat();
+        assertEquals("8", flat.get("device_count"), "8 x H100 SXM5 (the scenario's device blocks)");
+        for (int i = 0; i < 8; i++) {
+            String d = "devices." + i + ".";
+            assertTrue(flat.get(d + "name").endsWith("(Simulated)"), flat.get(d + "name"));
+            // H100 SXM5 facts cited in the scenario: 132 SMs x 128 FP32 cores, 700 W, 18 NVLinks.
+            assertEquals("16896", flat.get(d + "gpu_cores"));
+            assertEquals("700000", flat.get(d + "power_management_limit_milliwatts"));
+            assertEquals("18", flat.get(d + "nvlink_state.size"));
+            assertEquals("1980", flat.get(d + "max_clock_sm_mhz"));
+            assertEquals("true", flat.get(d + "gpm_supported"));
+            assertEquals("1", flat.get(d + "compute_processes.size"), "one training process per GPU");
+            assertEquals("null", flat.get(d + "fan_speed_percent"), "SXM parts have no fan");
+        }
     }
 
     @Test
