@@ -328,8 +328,6 @@ SIM_EXPORT nvmlReturn_t nvmlShutdown(void) {
         if (S) r = apply_faults(S, __func__, -1);
     }
     if (r != NVML_SUCCESS) return r;
-    {
-    }
     pthread_mutex_lock(&g_lock);
     if (g_refcount == 0) {
         pthread_mutex_unlock(&g_lock);
