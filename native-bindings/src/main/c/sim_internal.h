@@ -58,7 +58,7 @@ static inline bool sim_fn_present(const sim_fn *f) { return f->kind != FN_NONE; 
 #define SIM_MAX_GPM 128
 #define SIM_MAX_XID 64
 #define SIM_MAX_RETIRED 64
-#define SIM_MAX_FAULTS 64
+#define SIM_MAX_FAULTS 256
 #define SIM_MAX_NVLINKS 64
 
 typedef struct {
@@ -92,6 +92,7 @@ typedef struct {
 /* A device. The handle given to callers is a pointer to this structure. */
 typedef struct sim_device {
     unsigned int index;
+    int decl_line; /* line of its `device` directive, for error messages */
     char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
     char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
     char serial[NVML_DEVICE_SERIAL_BUFFER_SIZE];
@@ -157,6 +158,7 @@ typedef struct sim_device {
 } sim_device;
 
 typedef struct {
+    int decl_line;
     char function[64];
     int device; /* -1: every device and device-less calls */
     double from_s, to_s;
@@ -190,6 +192,9 @@ typedef struct sim_scenario {
  * "path:line: problem" into err. */
 bool sim_scenario_load(const char *path, sim_scenario *out, char *err, size_t errlen);
 void sim_scenario_free(sim_scenario *s);
+
+/* True when name is one of the NVML functions this library exports (fault targets). */
+bool sim_is_exported_nvml_function(const char *name);
 
 /* GPM metric names (lower case, without the NVML_GPM_METRIC_ prefix); NULL when unknown. */
 const char *sim_gpm_metric_name(unsigned int id);

@@ -732,7 +732,9 @@ static bool parse_fault(parse_ctx *c, sim_scenario *s, char **tok, int ntok) {
     f->device = -1;
     f->from_s = 0;
     f->to_s = INFINITY;
-    if (strncmp(tok[1], "nvml", 4)) return fail(c, "fault: '%s' is not an NVML function name", tok[1]);
+    if (!sim_is_exported_nvml_function(tok[1]))
+        return fail(c, "fault: '%s' is not an NVML function of this library (see docs/simulator.md)", tok[1]);
+    f->decl_line = c->line;
     if (!copy_string(c, f->function, sizeof f->function, tok[1], "function name")) return false;
     bool any = false;
     for (int i = 2; i < ntok; i++) {
@@ -767,10 +769,13 @@ static bool parse_fault(parse_ctx *c, sim_scenario *s, char **tok, int ntok) {
 }
 
 static bool finish_device(parse_ctx *c, sim_device *d) {
-    if (!d->name[0]) return fail(c, "device %u has no name", d->index);
-    if (!d->uuid[0]) return fail(c, "device %u has no uuid", d->index);
-    if (!d->has_pci) return fail(c, "device %u has no pci_bus_id", d->index);
-    if (!d->has_memory) return fail(c, "device %u has no memory_total_bytes", d->index);
+    c->line = d->decl_line; /* report a missing key at the device's own `device` line */
+    if (!d->name[0]) return fail(c, "device %u (starting here) has no name", d->index);
+    if (!d->uuid[0]) return fail(c, "device %u (starting here) has no uuid", d->index);
+    if (!d->has_pci) return fail(c, "device %u (starting here) has no pci_bus_id", d->index);
+    if (!d->has_memory) return fail(c, "device %u (starting here) has no memory_total_bytes", d->index);
+    if (d->has_pcie_link && (!d->pcie_gen_max || !d->pcie_width_max))
+        return fail(c, "device %u (starting here) needs both pcie_gen and pcie_width", d->index);
     if (d->enforced_power_limit_mw == 0) d->enforced_power_limit_mw = d->power_limit_mw;
     return true;
 }
@@ -837,7 +842,11 @@ bool sim_scenario_load(const char *path, sim_scenario *s, char *err, size_t errl
                 ok = fail(c, "usage: device   (devices are numbered in file order; the keys that follow belong to it)");
                 break;
             }
-            if (dev && !(ok = finish_device(c, dev))) break;
+            if (dev) {
+                int here = c->line;
+                if (!(ok = finish_device(c, dev))) break;
+                c->line = here;
+            }
             if (s->ndevices == SIM_MAX_DEVICES) {
                 ok = fail(c, "at most %d devices", SIM_MAX_DEVICES);
                 break;
@@ -851,6 +860,7 @@ bool sim_scenario_load(const char *path, sim_scenario *s, char *err, size_t errl
             dev = &s->devices[s->ndevices];
             memset(dev, 0, sizeof *dev);
             dev->index = s->ndevices++;
+            dev->decl_line = c->line;
             dev->gpm_setting = -1;
         } else if (!strcmp(k, "driver_version") || !strcmp(k, "nvml_version")) {
             if (ntok != 2) ok = fail(c, "usage: %s <version string>", k);
@@ -891,8 +901,8 @@ bool sim_scenario_load(const char *path, sim_scenario *s, char *err, size_t errl
     /* Fault device indexes must name devices that exist. */
     for (unsigned int i = 0; i < s->nfaults; i++)
         if (s->faults[i].device >= (int)s->ndevices) {
-            snprintf(err, errlen, "%s: fault on %s names device %d but the scenario has %u devices", path,
-                     s->faults[i].function, s->faults[i].device, s->ndevices);
+            snprintf(err, errlen, "%s:%d: fault on %s names device %d but the scenario has %u devices", path,
+                     s->faults[i].decl_line, s->faults[i].function, s->faults[i].device, s->ndevices);
             return false;
         }
     /* UUIDs and PCI bus ids must be unique, as on a real system. */

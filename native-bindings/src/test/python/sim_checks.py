@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -195,6 +196,41 @@ class Exports(unittest.TestCase):
                              check=True).stdout
         exported = {line.split()[-1] for line in out.splitlines() if line.split()[1:2] == ["T"]}
         self.assertEqual(exported, set(NVML_FUNCTIONS + SIM_CONTROLS))
+
+
+class ScenarioErrors(unittest.TestCase):
+    """Scenario mistakes fail nvmlInit with file:line and what is wrong."""
+    DEVICE = ("device\nname NVIDIA H100 80GB HBM3 (Simulated)\nuuid GPU-1\npci_bus_id 00000000:18:00.0\n"
+              "memory_total_bytes 80GiB\n")
+
+    def init_with(self, text):
+        path = os.path.join(tempfile.mkdtemp(), "t.scenario")
+        with open(path, "w") as f:
+            f.write(text)
+        LIB.flopwatchSimSetScenarioPath(path.encode())
+        rc = LIB.nvmlInit_v2()
+        if rc == SUCCESS:
+            LIB.nvmlShutdown()
+        return rc, LIB.flopwatchSimLastError().decode().replace(path, "t.scenario")
+
+    def test_messages(self):
+        for text, want in [
+            (self.DEVICE + "power_mw sine(1, 2)\n", "t.scenario:6: wrong number of arguments"),
+            (self.DEVICE + "name NVIDIA H100\n", 't.scenario:6: device names must end in "(Simulated)"'),
+            (self.DEVICE + "fault nvmlDeviceGetPowerUsag return=15\n", "t.scenario:6: fault: 'nvmlDeviceGetPowerUsag' is not an NVML function"),
+            ("fault nvmlDeviceGetPowerUsage device=3 return=15\n" + self.DEVICE, "t.scenario:1: fault on nvmlDeviceGetPowerUsage names device 3"),
+            (self.DEVICE + "fault nvmlDeviceGetClockInfo hang\n", "t.scenario:6: fault: hang needs to="),
+            (self.DEVICE + "device\nuuid GPU-2\n", "t.scenario:6: device 1 (starting here) has no name"),
+            (self.DEVICE + "power_mw steps(1, 5, 2, 4, 3)\n", "t.scenario:6: steps() times must increase"),
+            (self.DEVICE + "bogus 1\n", "t.scenario:6: unknown directive 'bogus'"),
+        ]:
+            rc, err = self.init_with(text)
+            self.assertEqual(rc, UNKNOWN, text)
+            self.assertTrue(err.startswith(want), "%r does not start with %r" % (err, want))
+
+    def test_every_exported_function_can_carry_a_fault(self):
+        faults = "".join("fault %s return=GPU_IS_LOST from=1000\n" % f for f in NVML_FUNCTIONS)
+        self.assertEqual(self.init_with(faults + self.DEVICE), (SUCCESS, ""))
 
 
 class Semantics(SimTest):
