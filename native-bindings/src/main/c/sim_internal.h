@@ -28,7 +28,8 @@ void flopwatchSimSetScenarioPath(const char *path);
 const char *flopwatchSimLastError(void);
 void flopwatchSimSetFrozenClock(double seconds);
 
-/* The largest metrics[] array of any NVML version (CUDA 12.8+ headers: 333 entries). */
+/* The largest metrics[] array of any NVML version (CUDA 12.8+ headers: 333 entries); metric ids
+ * are below it, so it also bounds the ids a scenario may give. */
 #define SIM_GPM_METRICS_ARRAY_MAX 333
 
 /* ---- value functions of time --------------------------------------------------------- */

@@ -701,7 +701,7 @@ static bool parse_device_line(parse_ctx *c, sim_device *d, char **tok, int ntok,
                 found = true;
             }
         }
-        if (!found && (!parse_u32(tok[1], &id) || id == 0 || id >= SIM_GPM_METRICS_ARRAY_MAX * 4))
+        if (!found && (!parse_u32(tok[1], &id) || id == 0 || id >= SIM_GPM_METRICS_ARRAY_MAX))
             return fail(c, "unknown GPM metric '%s' (a name such as sm_util, or an nvmlGpmMetricId_t number)", tok[1]);
         for (unsigned int i = 0; i < d->ngpm; i++)
             if (d->gpm[i].metric_id == id) return fail(c, "GPM metric %u given twice", id);
