@@ -194,7 +194,8 @@ typedef struct sim_scenario {
 bool sim_scenario_load(const char *path, sim_scenario *out, char *err, size_t errlen);
 void sim_scenario_free(sim_scenario *s);
 
-/* True when name is one of the NVML functions this library exports (fault targets). */
+/* True when name is one of the NVML functions this library exports that can carry a fault
+ * (every one but nvmlErrorString, which cannot fail). */
 bool sim_is_exported_nvml_function(const char *name);
 
 /* GPM metric names (lower case, without the NVML_GPM_METRIC_ prefix); NULL when unknown. */

@@ -127,9 +127,10 @@ static nvmlDevice_t handle_of(const sim_device *d) { return (nvmlDevice_t)(uintp
 
 static void set_error(const char *msg) { snprintf(g_last_error, sizeof g_last_error, "%s", msg); }
 
-/* Every NVML function the library exports; a fault must name one of them. */
+/* Every NVML function the library exports that can fail (all but nvmlErrorString); a fault
+ * must name one of them. */
 static const char *const EXPORTED_NVML_FUNCTIONS[] = {
-    "nvmlInit_v2", "nvmlInitWithFlags", "nvmlShutdown", "nvmlErrorString", "nvmlSystemGetDriverVersion",
+    "nvmlInit_v2", "nvmlInitWithFlags", "nvmlShutdown", "nvmlSystemGetDriverVersion",
     "nvmlSystemGetNVMLVersion", "nvmlSystemGetCudaDriverVersion", "nvmlSystemGetCudaDriverVersion_v2",
     "nvmlDeviceGetCount_v2", "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByUUID",
     "nvmlDeviceGetHandleByPciBusId_v2", "nvmlDeviceGetIndex", "nvmlDeviceGetName", "nvmlDeviceGetUUID",

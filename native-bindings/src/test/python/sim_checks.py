@@ -229,8 +229,11 @@ class ScenarioErrors(unittest.TestCase):
             self.assertTrue(err.startswith(want), "%r does not start with %r" % (err, want))
 
     def test_every_exported_function_can_carry_a_fault(self):
-        faults = "".join("fault %s return=GPU_IS_LOST from=1000\n" % f for f in NVML_FUNCTIONS)
+        faults = "".join("fault %s return=GPU_IS_LOST from=1000\n" % f
+                         for f in NVML_FUNCTIONS if f != "nvmlErrorString")
         self.assertEqual(self.init_with(faults + self.DEVICE), (SUCCESS, ""))
+        rc, err = self.init_with("fault nvmlErrorString return=15\n" + self.DEVICE)  # cannot fail
+        self.assertEqual(rc, UNKNOWN, err)
 
 
 class Semantics(SimTest):
