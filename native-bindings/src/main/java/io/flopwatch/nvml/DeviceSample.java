@@ -38,9 +38,9 @@ public record DeviceSample(
 
     /**
      * Framebuffer and BAR1 memory, bytes. {@code nvmlDeviceGetMemoryInfo_v2} is used when the
-     * library has it (its {@code used} excludes the driver-reserved amount, reported separately);
-     * otherwise {@code nvmlDeviceGetMemoryInfo} (v1: {@code used} includes the reserved amount
-     * and {@code reservedBytes} is absent).
+     * library has it, which also reports the memory reserved by the driver and firmware
+     * ({@code reservedBytes}; nvml.h: v2's {@code used} includes it); otherwise
+     * {@code nvmlDeviceGetMemoryInfo} (v1), and {@code reservedBytes} is absent.
      */
     public record Memory(OptionalLong totalBytes, OptionalLong usedBytes, OptionalLong freeBytes,
                          OptionalLong reservedBytes, OptionalLong bar1TotalBytes,

@@ -79,17 +79,63 @@ public final class JnaNvmlSession implements NvmlSession {
     public static JnaNvmlSession open(List<String> candidates, boolean simulated, Optional<Path> scenario) {
         NvmlLoader.Loaded library = NvmlLoader.load(candidates);
         JnaNvmlSession session = new JnaNvmlSession(library, simulated);
-        if (scenario.isPresent()) {
-            int rc = session.hot.call("flopwatchSimSetScenarioPath", scenario.get().toString());
+        if (simulated) {
+            claimSimulator(scenario.orElseThrow());
+            try {
+                session.initSimulated(scenario.get());
+            } catch (RuntimeException e) {
+                releaseSimulator();
+                throw e;
+            }
+        } else {
+            int rc = session.hot.call("nvmlInit_v2");
             if (rc != 0) {
-                throw session.error("flopwatchSimSetScenarioPath", rc);
+                throw session.initError(rc);
             }
         }
-        int rc = session.hot.call("nvmlInit_v2");
-        if (rc != 0) {
-            throw session.initError(rc);
-        }
         return session;
+    }
+
+    private void initSimulated(Path scenario) {
+        com.sun.jna.Function setPath = library.functionOrNull("flopwatchSimSetScenarioPath");
+        if (setPath == null) {
+            throw new NvmlUnavailableException("flopwatchSimSetScenarioPath", -1, "symbol not found",
+                    library.name() + " is not flopwatch's simulated NVML library", null);
+        }
+        setPath.invokeVoid(new Object[] {scenario.toString()});
+        int rc = hot.call("nvmlInit_v2");
+        if (rc != 0) {
+            NvmlException e = initError(rc);
+            if (e instanceof NvmlUnavailableException) {
+                throw e;
+            }
+            // A scenario the simulator cannot read: its own message names the file and line.
+            com.sun.jna.Function lastError = library.functionOrNull("flopwatchSimLastError");
+            String why = lastError == null ? "" : lastError.invokeString(new Object[0], false);
+            throw new NvmlException("nvmlInit_v2", rc, errorString(rc) + (why == null || why.isEmpty() ? "" : ": " + why));
+        }
+    }
+
+    /*
+     * The simulated library plays one scenario per process (its state is global and its
+     * nvmlInit is reference-counted): a second session may share the scenario, not change it.
+     */
+    private static Path simulatorScenario;
+    private static int simulatorSessions;
+
+    private static synchronized void claimSimulator(Path scenario) {
+        if (simulatorSessions > 0 && !scenario.equals(simulatorScenario)) {
+            throw new IllegalStateException("the simulated NVML library is playing " + simulatorScenario
+                    + "; close its sessions before opening " + scenario);
+        }
+        simulatorScenario = scenario;
+        simulatorSessions++;
+    }
+
+    private static synchronized void releaseSimulator() {
+        if (--simulatorSessions == 0) {
+            simulatorScenario = null;
+        }
     }
 
     // ---- error conversion -----------------------------------------------------------------------
@@ -783,7 +829,13 @@ public final class JnaNvmlSession implements NvmlSession {
         }
         gpmStates.clear();
         handles.clear();
-        hot.call("nvmlShutdown");
+        try {
+            hot.call("nvmlShutdown");
+        } finally {
+            if (simulated) {
+                releaseSimulator();
+            }
+        }
     }
 
     @Override
