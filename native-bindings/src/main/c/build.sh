@@ -22,3 +22,22 @@ else
   echo "build.sh: simulated NVML compiled against flopwatch's own NVML declarations"
 fi
 gcc "${flags[@]}" -I"$src" -o "$out/libnvidia-ml-sim.so" "${sources[@]}" -lm -lpthread
+
+# ABI check: our own declarations (sim_nvml_types.h) must lay out every structure exactly as
+# the real nvml.h does. Compile the layout probe against both and compare.
+if [[ -n $real_inc && -f $real_inc/nvml.h ]]; then
+  probe_dir=$(mktemp -d)
+  trap 'rm -rf "$probe_dir"' EXIT
+  probe_flags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$src")
+  gcc "${probe_flags[@]}" -DSIM_USE_REAL_NVML_H -I"$real_inc" -o "$probe_dir/real" "$src/probe/layout_probe.c"
+  gcc "${probe_flags[@]}" -o "$probe_dir/own" "$src/probe/layout_probe.c"
+  "$probe_dir/real" >"$probe_dir/real.txt"
+  "$probe_dir/own" >"$probe_dir/own.txt"
+  # The library must also compile against our own declarations alone (machines without the header).
+  gcc "${probe_flags[@]}" -fsyntax-only "${sources[@]}"
+  if ! diff -u "$probe_dir/real.txt" "$probe_dir/own.txt" >&2; then
+    echo "build.sh: sim_nvml_types.h does not match the layout of the real nvml.h (diff above)" >&2
+    exit 1
+  fi
+  echo "build.sh: sim_nvml_types.h matches the real nvml.h layout ($(wc -l <"$probe_dir/real.txt") sizes, offsets and constants)"
+fi

@@ -291,7 +291,10 @@ static bool parse_fn(parse_ctx *c, const char *s, sim_fn *f) {
     char *save = NULL;
     for (char *p = strtok_r(args, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         if (n == SIM_FN_MAX_ARGS) return fail(c, "too many arguments in %s", kinds[k].usage);
-        if (!parse_double(p, &f->a[n])) return fail(c, "argument %d of %s is not a number: '%s'", n + 1, kinds[k].usage, p);
+        unsigned long long b;
+        if (parse_u64(p, &b)) f->a[n] = (double)b; /* byte suffixes allowed: linear(2GiB, 74GiB, 60) */
+        else if (!parse_double(p, &f->a[n]))
+            return fail(c, "argument %d of %s is not a number: '%s'", n + 1, kinds[k].usage, p);
         n++;
     }
     if (n < kinds[k].min || n > kinds[k].max) return fail(c, "wrong number of arguments, expected %s", kinds[k].usage);
