@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -195,8 +194,8 @@ class PynvmlCrossCheckTest {
 
         List<FieldValue.Request> requests = new ArrayList<>();
         List<JsonNode> pyFields = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = d.get("field_values").fields(); it.hasNext(); ) {
-            JsonNode f = it.next().getValue();
+        for (Map.Entry<String, JsonNode> entry : d.get("field_values").properties()) {
+            JsonNode f = entry.getValue();
             requests.add(new FieldValue.Request(f.get("field_id").asInt(), (int) f.get("scope_id").asLong()));
             pyFields.add(f);
         }

@@ -8,6 +8,7 @@ import io.flopwatch.nvml.jna.SimulatorControl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -85,6 +86,16 @@ class SimulatedFaultsTest {
             DeviceSample s = nvml.sample(0);
             assertEquals(OptionalDouble.empty(), s.power().usageWatts());
             assertEquals(OptionalInt.of(50), s.thermal().gpuTemperatureCelsius(), "other readings unaffected");
+        }
+    }
+
+    @Test
+    void fieldValuesRefusedAsAWholeCarryTheCallsCode() throws IOException {
+        try (NvmlSession nvml = NvmlSource.simulated(scenario("fault nvmlDeviceGetFieldValues return=NO_PERMISSION")).open()) {
+            List<FieldValue> values = nvml.fieldValues(0, List.of(new FieldValue.Request(FieldValue.NVLINK_THROUGHPUT_DATA_TX, 0)));
+            assertEquals(1, values.size());
+            assertEquals(NvmlReturn.ERROR_NO_PERMISSION, values.get(0).result());
+            assertEquals(OptionalLong.empty(), values.get(0).longValue());
         }
     }
 

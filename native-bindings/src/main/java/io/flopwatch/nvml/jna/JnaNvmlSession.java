@@ -495,10 +495,12 @@ public final class JnaNvmlSession implements NvmlSession {
             m.setInt(base + NvmlLayout.FIELD_FIELD_ID, requests.get(i).fieldId());
             m.setInt(base + NvmlLayout.FIELD_SCOPE_ID, requests.get(i).scopeId());
         }
-        if (!ok("nvmlDeviceGetFieldValues", hot.call("nvmlDeviceGetFieldValues", dev, n, m))) {
+        int callRc = hot.call("nvmlDeviceGetFieldValues", dev, n, m);
+        if (!ok("nvmlDeviceGetFieldValues", callRc)) {
+            // The whole call is not offered: every field carries the call's code.
             List<FieldValue> absent = new ArrayList<>(n);
             for (FieldValue.Request r : requests) {
-                absent.add(new FieldValue(r.fieldId(), r.scopeId(), 0, 0, NvmlReturn.ERROR_NOT_SUPPORTED, -1,
+                absent.add(new FieldValue(r.fieldId(), r.scopeId(), 0, 0, NvmlReturn.of(callRc), -1,
                         OptionalLong.empty(), OptionalDouble.empty()));
             }
             return absent;
