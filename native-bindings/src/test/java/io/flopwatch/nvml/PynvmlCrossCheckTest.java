@@ -67,6 +67,7 @@ class PynvmlCrossCheckTest {
         assertTrue(mismatches.isEmpty(), "pynvml and flopwatch disagree:\n" + String.join("\n", mismatches));
         // Guard against a reader that silently read nothing: the scenario gives well over 100 values.
         assertTrue(compared > 150, "only " + compared + " values compared");
+        System.out.println("pynvml cross-check: " + compared + " values compared");
     }
 
     private void compareDevice(NvmlSession nvml, JsonNode d) {
