@@ -94,7 +94,11 @@ public interface NvmlSession extends AutoCloseable {
     @Override
     void close();
 
-    /** Waits for device events ({@code nvmlEventSetWait_v2}). */
+    /**
+     * Waits for device events ({@code nvmlEventSetWait_v2}). {@link #close()} waits for an
+     * {@link #await} in progress (freeing an event set NVML is waiting on is undefined), so
+     * wait with short timeouts, e.g. one second, in a loop.
+     */
     interface EventWatcher extends AutoCloseable {
         /** The next event, or empty when none arrives within {@code timeout} (millisecond resolution). */
         Optional<DeviceEvent> await(Duration timeout);
