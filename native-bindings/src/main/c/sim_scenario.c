@@ -33,8 +33,8 @@ double sim_fn_eval(const sim_fn *f, double t) {
         if (t <= 0) return a[0];
         if (t >= a[2]) return a[1];
         return a[0] + (a[1] - a[0]) * t / a[2];
-    case FN_SQUARE: { /* low, high, period, duty: high during the first duty*period */
-        double r = positive_mod(t, a[2]);
+    case FN_SQUARE: { /* low, high, period, duty, phase: high during the first duty*period */
+        double r = positive_mod(t + a[4], a[2]);
         return r < a[3] * a[2] ? a[1] : a[0];
     }
     case FN_STEPS: { /* v0, t1, v1, t2, v2, ... */
@@ -49,6 +49,16 @@ double sim_fn_eval(const sim_fn *f, double t) {
     default:
         return 0.0;
     }
+}
+
+/* Integral over [0, t] (t >= 0) of the unshifted square wave low/high/period/duty. */
+static double square_integral(const double *a, double t) {
+    double high_s = a[3] * a[2];
+    double cycles = floor(t / a[2]);
+    double r = t - cycles * a[2];
+    double per_cycle = a[1] * high_s + a[0] * (a[2] - high_s);
+    double part = r < high_s ? a[1] * r : a[1] * high_s + a[0] * (r - high_s);
+    return cycles * per_cycle + part;
 }
 
 double sim_fn_integral(const sim_fn *f, double t) {
@@ -69,14 +79,8 @@ double sim_fn_integral(const sim_fn *f, double t) {
     case FN_LINEAR:
         if (t <= a[2]) return a[0] * t + (a[1] - a[0]) * t * t / (2.0 * a[2]);
         return a[2] * (a[0] + a[1]) / 2.0 + a[1] * (t - a[2]);
-    case FN_SQUARE: {
-        double high_s = a[3] * a[2];
-        double cycles = floor(t / a[2]);
-        double r = t - cycles * a[2];
-        double per_cycle = a[1] * high_s + a[0] * (a[2] - high_s);
-        double part = r < high_s ? a[1] * r : a[1] * high_s + a[0] * (r - high_s);
-        return cycles * per_cycle + part;
-    }
+    case FN_SQUARE: /* shifted by the phase: the unshifted integral over [phase, t + phase] */
+        return square_integral(a, t + a[4]) - square_integral(a, a[4]);
     case FN_STEPS: {
         double sum = 0.0, from = 0.0, v = a[0];
         for (int i = 1; i + 1 < f->nargs; i += 2) {
@@ -275,7 +279,7 @@ static bool parse_fn(parse_ctx *c, const char *s, sim_fn *f) {
         {"sine", FN_SINE, 3, 4, "sine(mean,amplitude,period_s[,phase_s])"},
         {"ramp", FN_RAMP, 3, 3, "ramp(from,to,period_s)"},
         {"linear", FN_LINEAR, 3, 3, "linear(from,to,duration_s)"},
-        {"square", FN_SQUARE, 3, 4, "square(low,high,period_s[,duty])"},
+        {"square", FN_SQUARE, 3, 5, "square(low,high,period_s[,duty[,phase_s]])"},
         {"steps", FN_STEPS, 1, SIM_FN_MAX_ARGS, "steps(v0,t1,v1,t2,v2,...)"},
     };
     int k = -1;
@@ -308,6 +312,7 @@ static bool parse_fn(parse_ctx *c, const char *s, sim_fn *f) {
         if (f->kind == FN_SQUARE) {
             if (n == 3) f->a[3] = 0.5;
             if (f->a[3] < 0 || f->a[3] > 1) return fail(c, "the duty of square() must be within 0..1");
+            if (f->a[4] < 0) return fail(c, "the phase of square() must be >= 0 (add a period)");
         }
         break;
     case FN_LINEAR:

@@ -7,7 +7,8 @@ with a scenario, its readings must equal those of flopwatch's own JNA bindings a
     FLOPWATCH_SIM_SCENARIO=<scenario> FLOPWATCH_SIM_CLOCK=frozen:<s> \\
       python3 pynvml_read.py --lib <libnvidia-ml-sim.so> [--pynvml <dir holding pynvml.py>]
 
-Key names are stable and carry their unit. A value NVML does not give is null and its
+Key names are stable and carry their unit. With --format flat it prints one `a.b.0=value` line per
+value instead (lists also get `a.b.size=N`), for readers without a JSON parser. A value NVML does not give is null and its
 nvmlReturn_t code is under the device's "errors" (key -> code). Exit status: 0 on success,
 2 if nvmlInit fails (the JSON then has "init_error" and, for the simulator, "sim_last_error").
 """
@@ -215,6 +216,33 @@ class Reader:
             nv.nvmlGpmSampleFree(s2)
 
 
+def flatten(value, prefix, out):
+    """{"a": {"b": [1]}} -> a.b.0=1 lines (for readers without a JSON parser)."""
+    if isinstance(value, dict):
+        for k in sorted(value):
+            flatten(value[k], "%s.%s" % (prefix, k) if prefix else str(k), out)
+    elif isinstance(value, list):
+        out.append("%s.size=%d" % (prefix, len(value)))
+        for i, v in enumerate(value):
+            flatten(v, "%s.%d" % (prefix, i), out)
+    elif value is None:
+        out.append("%s=null" % prefix)
+    elif isinstance(value, bool):
+        out.append("%s=%s" % (prefix, "true" if value else "false"))
+    elif isinstance(value, float):
+        out.append("%s=%r" % (prefix, value))
+    else:
+        out.append("%s=%s" % (prefix, value))
+    return out
+
+
+def emit(doc, fmt):
+    if fmt == "flat":
+        print("\n".join(flatten(doc, "", [])))
+    else:
+        print(json.dumps(doc, indent=2, sort_keys=True))
+
+
 def field_arg(s):
     fid, _, scope = s.partition(":")
     return (int(fid, 0), int(scope, 0) if scope else 0)
@@ -226,6 +254,8 @@ def main():
     ap.add_argument("--pynvml", default=DEFAULT_PYNVML_DIR, help="directory holding pynvml.py")
     ap.add_argument("--field", type=field_arg, action="append", default=[],
                     help="extra NVML field id to read, ID or ID:SCOPE (repeatable)")
+    ap.add_argument("--format", choices=("json", "flat"), default="json",
+                    help="json (default), or flat: one key.path=value line per value")
     args = ap.parse_args()
 
     sys.path.insert(0, args.pynvml)
@@ -242,7 +272,7 @@ def main():
         if hasattr(lib, "flopwatchSimLastError"):
             lib.flopwatchSimLastError.restype = ctypes.c_char_p
             doc["sim_last_error"] = text(lib.flopwatchSimLastError())
-        print(json.dumps(doc, indent=2, sort_keys=True))
+        emit(doc, args.format)
         return 2
     try:
         reader = Reader(pynvml)
@@ -258,7 +288,7 @@ def main():
         doc["devices"] = [reader.device(i, args) for i in range(count)]
     finally:
         pynvml.nvmlShutdown()
-    print(json.dumps(doc, indent=2, sort_keys=True))
+    emit(doc, args.format)
     return 0
 
 
