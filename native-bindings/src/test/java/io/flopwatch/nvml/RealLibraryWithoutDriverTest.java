@@ -9,13 +9,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Debian's real libnvidia-ml.so.1 (libnvidia-ml1, driver 535) on a machine without the NVIDIA
  * kernel driver, loaded through the path override: {@code nvmlInit_v2} answers
  * NVML_ERROR_DRIVER_NOT_LOADED (9), and the bindings say so in one clear line.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealLibraryWithoutDriverTest {
 
     private static final Path ROOT = Path.of(System.getProperty("flopwatch.testPackages",
@@ -23,6 +27,7 @@ class RealLibraryWithoutDriverTest {
     private static final Path REAL_LIBRARY = ROOT.resolve("usr/lib/x86_64-linux-gnu/nvidia/current/libnvidia-ml.so.1");
 
     @Test
+    @Order(2)
     void initWithoutDriverIsUnavailableWithAClearMessage() {
         assumeTrue(Files.isRegularFile(REAL_LIBRARY), "Debian's libnvidia-ml1 not unpacked at " + REAL_LIBRARY
                 + " (run .ci/fetch-test-packages.sh)");
@@ -56,6 +61,25 @@ class RealLibraryWithoutDriverTest {
     void withoutOverrideTheDriversNameComesFirst() {
         NvmlSource source = NvmlSource.system(Optional.empty(), Map.of());
         assertEquals(List.of("libnvidia-ml.so.1", "libnvidia-ml.so"), source.candidates());
+    }
+
+    /**
+     * Runs first: once a test below has loaded the real library by path, glibc's dlopen answers
+     * "libnvidia-ml.so.1" with it (it matches the loaded library's SONAME).
+     */
+    @Test
+    @Order(1)
+    void aMachineWithoutTheDriverPackageSaysSo() throws Exception {
+        assumeTrue(!Files.readString(Path.of("/proc/self/maps")).contains("libnvidia-ml.so"),
+                "a libnvidia-ml is already loaded in this JVM: dlopen would return it");
+        Process ldconfig = new ProcessBuilder("/sbin/ldconfig", "-p").redirectErrorStream(true).start();
+        String cache = new String(ldconfig.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        ldconfig.waitFor();
+        assumeTrue(!cache.contains("libnvidia-ml.so") && System.getenv("LD_LIBRARY_PATH") == null,
+                "this machine has an NVML library installed: the not-found message cannot be observed");
+        NvmlUnavailableException e = assertThrows(NvmlUnavailableException.class,
+                () -> NvmlSource.system(Optional.empty(), Map.of()).open());
+        assertEquals("NVML library not found (libnvidia-ml.so.1): is the NVIDIA driver installed?", e.getMessage());
     }
 
     @Test
