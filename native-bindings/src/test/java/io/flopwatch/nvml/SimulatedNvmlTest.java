@@ -14,6 +14,11 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,6 +185,51 @@ class SimulatedNvmlTest {
             assertEquals(new DeviceEvent(0, DeviceEvent.XID_CRITICAL_ERROR, 79, OptionalInt.empty(), OptionalInt.empty()), xid);
             assertTrue(xid.isXid());
             assertEquals(Optional.empty(), events.await(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void aWaitingWatcherDoesNotBlockSamplingAndSeesTheXidWhenItsTimeComes() throws Exception {
+        SimulatorControl.freezeClockAt(0.5); // the scenario's Xid 79 is at 1.0 s
+        ExecutorService waiter = Executors.newSingleThreadExecutor();
+        try (NvmlSession.EventWatcher events = nvml.watchEvents(DeviceEvent.XID_CRITICAL_ERROR)) {
+            CountDownLatch waiting = new CountDownLatch(1);
+            Future<Optional<DeviceEvent>> next = waiter.submit(() -> {
+                waiting.countDown();
+                return events.await(Duration.ofSeconds(10));
+            });
+            waiting.await();
+            assertEquals(OptionalInt.of(97), nvml.sample(0).utilization().gpuPercent());
+            SimulatorControl.freezeClockAt(1.5);
+            assertEquals(79, next.get(10, TimeUnit.SECONDS).orElseThrow().eventData());
+        } finally {
+            waiter.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentCallersReadConsistentSamples() throws Exception {
+        DeviceSample expected = nvml.sample(0);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int device = t % 2;
+                DeviceSample reference = device == 0 ? expected : nvml.sample(1);
+                results.add(pool.submit(() -> {
+                    for (int k = 0; k < 100; k++) {
+                        if (!nvml.sample(device).equals(reference)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> r : results) {
+                assertTrue(r.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
