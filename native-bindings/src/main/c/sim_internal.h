@@ -165,7 +165,14 @@ typedef struct {
     bool hang;
 } sim_fault;
 
-typedef struct {
+typedef struct sim_scenario {
+    unsigned long id;           /* unique per successful init: tells stale samples/event sets apart */
+    struct sim_scenario *next_retired;
+    /* Set by the init that publishes the scenario, read-only afterwards (kept here rather than in
+     * globals so a call still reading a retired scenario never races the next init). */
+    double start_mono_s;        /* monotonic time of that init = simulated time 0 */
+    double base_epoch_unix_s;   /* wall-clock seconds at simulated time 0 */
+    double env_frozen_s;        /* FLOPWATCH_SIM_CLOCK=frozen:<s>; < 0 when not set */
     char driver_version[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE];
     char nvml_version[NVML_SYSTEM_NVML_VERSION_BUFFER_SIZE];
     int cuda_driver_version;

@@ -6,9 +6,12 @@
  * Concurrency: the scenario is parsed once by nvmlInit and is read-only afterwards, so device
  * calls take no lock. Only init/shutdown take g_lock, and event sets their own mutex (never held
  * while sleeping). A delay or hang injected into one call therefore never blocks another call.
- * A scenario is never freed after it was published (a call that started before nvmlShutdown may
- * still read it, and stale handles must not point at freed memory); each init/shutdown cycle
- * costs the size of one parsed scenario.
+ * Lifetime: the last nvmlShutdown unpublishes the scenario and retires it; retired scenarios are
+ * freed (at init or shutdown) once no call is in flight. Every entry point counts itself in
+ * g_inflight (CALL_GUARD) before it loads the scenario pointer, so a call can never see a scenario
+ * that is freed under it (both sides use sequentially consistent atomics). GPM samples and event
+ * sets remember the scenario's id, not its address, so stale ones are recognised and never
+ * followed into freed memory; stale device handles are compared by value only.
  */
 #include "sim_internal.h"
 
@@ -28,13 +31,34 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static sim_scenario *g_scenario; /* published with release, read with acquire; NULL = not initialized */
 static unsigned int g_refcount;  /* under g_lock */
 static unsigned long g_generation; /* bumped at each full shutdown: ends injected hangs */
-static double g_start_mono_s;    /* monotonic time of the first nvmlInit */
-static double g_epoch_unix_s;    /* wall-clock seconds at simulated time 0 */
-static double g_env_frozen_s = -1; /* FLOPWATCH_SIM_CLOCK=frozen:<s>, read at init */
 static double g_frozen_override_s = -1; /* flopwatchSimSetFrozenClock; < 0 = none */
 static char g_path[4096];        /* under g_lock */
 static int g_path_set;
 static char g_last_error[2048];
+static unsigned long g_inflight;     /* calls currently inside the library */
+static unsigned long g_next_id;      /* under g_lock */
+static sim_scenario *g_retired;      /* under g_lock */
+
+static void leave_call(unsigned long *unused) {
+    (void)unused;
+    __atomic_sub_fetch(&g_inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+/* First statement of every entry point that reads the scenario. */
+#define CALL_GUARD \
+    unsigned long call_guard_ __attribute__((cleanup(leave_call), unused)) = \
+        __atomic_add_fetch(&g_inflight, 1, __ATOMIC_SEQ_CST)
+
+/* Frees retired scenarios when no call is in flight; called with g_lock held. */
+static void free_retired(void) {
+    if (!g_retired || __atomic_load_n(&g_inflight, __ATOMIC_SEQ_CST) != 0) return;
+    while (g_retired) {
+        sim_scenario *next = g_retired->next_retired;
+        sim_scenario_free(g_retired);
+        free(g_retired);
+        g_retired = next;
+    }
+}
 
 #define MAGIC_EVENT_SET 0x45565354u
 #define MAGIC_GPM_SAMPLE 0x47504d53u
@@ -42,15 +66,16 @@ static char g_last_error[2048];
 struct nvmlEventSet_st {
     unsigned int magic;
     pthread_mutex_t lock;
-    const sim_scenario *scenario;
+    unsigned long scenario_id;
+    unsigned int ndevices;
     unsigned long long *registered; /* event mask per device */
     unsigned int *delivered;        /* Xid events already delivered per device */
 };
 
 struct nvmlGpmSample_st {
     unsigned int magic;
-    const sim_scenario *scenario;
-    const sim_device *device;
+    unsigned long scenario_id;
+    unsigned int device_index;
     double time_s;
     int filled;
 };
@@ -80,14 +105,16 @@ static double sim_now(const sim_scenario *s) {
     double override;
     __atomic_load(&g_frozen_override_s, &override, __ATOMIC_ACQUIRE);
     if (override >= 0) return override;
-    if (g_env_frozen_s >= 0) return g_env_frozen_s;
+    if (s->env_frozen_s >= 0) return s->env_frozen_s;
     if (s->clock_frozen) return s->frozen_at_s;
-    return mono_now_s() - g_start_mono_s;
+    return mono_now_s() - s->start_mono_s;
 }
 
-static unsigned long long epoch_us(double t) { return (unsigned long long)llround((g_epoch_unix_s + t) * 1e6); }
+static unsigned long long epoch_us(const sim_scenario *s, double t) {
+    return (unsigned long long)llround((s->base_epoch_unix_s + t) * 1e6);
+}
 
-static const sim_scenario *current(void) { return __atomic_load_n(&g_scenario, __ATOMIC_ACQUIRE); }
+static const sim_scenario *current(void) { return __atomic_load_n(&g_scenario, __ATOMIC_SEQ_CST); }
 
 static const sim_device *lookup(const sim_scenario *s, nvmlDevice_t handle) {
     uintptr_t p = (uintptr_t)handle, base = (uintptr_t)s->devices;
@@ -135,6 +162,7 @@ static nvmlReturn_t apply_faults(const sim_scenario *s, const char *function, in
 
 /* Entry of every call that needs an initialized library (and, for ENTER_DEV, a valid handle). */
 #define ENTER_SYS() \
+    CALL_GUARD; \
     const sim_scenario *S = current(); \
     if (!S) return NVML_ERROR_UNINITIALIZED; \
     do { \
@@ -143,6 +171,7 @@ static nvmlReturn_t apply_faults(const sim_scenario *s, const char *function, in
     } while (0)
 
 #define ENTER_DEV(handle) \
+    CALL_GUARD; \
     const sim_scenario *S = current(); \
     if (!S) return NVML_ERROR_UNINITIALIZED; \
     const sim_device *D = lookup(S, (handle)); \
@@ -218,15 +247,15 @@ SIM_EXPORT const char *nvmlErrorString(nvmlReturn_t result) {
     return "Unknown Error";
 }
 
-static bool parse_env_clock(char *err, size_t errlen) {
+static bool parse_env_clock(sim_scenario *s, char *err, size_t errlen) {
     const char *v = getenv("FLOPWATCH_SIM_CLOCK");
-    g_env_frozen_s = -1;
+    s->env_frozen_s = -1;
     if (!v || !*v || !strcmp(v, "running")) return true;
     if (!strncmp(v, "frozen:", 7)) {
         char *end;
-        double s = strtod(v + 7, &end);
-        if (end != v + 7 && !*end && isfinite(s) && s >= 0) {
-            g_env_frozen_s = s;
+        double secs = strtod(v + 7, &end);
+        if (end != v + 7 && !*end && isfinite(secs) && secs >= 0) {
+            s->env_frozen_s = secs;
             return true;
         }
     }
@@ -254,15 +283,15 @@ static nvmlReturn_t do_init(const char *function) {
         pthread_mutex_unlock(&g_lock);
         return NVML_ERROR_MEMORY;
     }
-    if (!sim_scenario_load(path, s, err, sizeof err) || !parse_env_clock(err, sizeof err)) {
+    if (!sim_scenario_load(path, s, err, sizeof err) || !parse_env_clock(s, err, sizeof err)) {
         set_error(err);
         sim_scenario_free(s);
         free(s);
         pthread_mutex_unlock(&g_lock);
         return NVML_ERROR_UNKNOWN;
     }
-    g_start_mono_s = mono_now_s();
-    g_epoch_unix_s = s->has_epoch ? s->epoch_unix_s : wall_now_s();
+    s->start_mono_s = mono_now_s();
+    s->base_epoch_unix_s = s->has_epoch ? s->epoch_unix_s : wall_now_s();
     /* Both init entry points are the same operation: a fault on either applies to both.
      * They run under g_lock, which only init and shutdown take. */
     nvmlReturn_t r = apply_faults(s, "nvmlInit_v2", -1);
@@ -277,7 +306,9 @@ static nvmlReturn_t do_init(const char *function) {
     }
     g_last_error[0] = '\0';
     g_refcount = 1;
-    __atomic_store_n(&g_scenario, s, __ATOMIC_RELEASE);
+    s->id = ++g_next_id;
+    free_retired();
+    __atomic_store_n(&g_scenario, s, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&g_lock);
     return NVML_SUCCESS;
 }
@@ -290,20 +321,25 @@ SIM_EXPORT nvmlReturn_t nvmlInitWithFlags(unsigned int flags) {
 }
 
 SIM_EXPORT nvmlReturn_t nvmlShutdown(void) {
-    const sim_scenario *S = current();
-    if (S) {
-        nvmlReturn_t r = apply_faults(S, __func__, -1);
-        if (r != NVML_SUCCESS) return r;
+    nvmlReturn_t r = NVML_SUCCESS;
+    {
+        CALL_GUARD;
+        const sim_scenario *S = current();
+        if (S) r = apply_faults(S, __func__, -1);
     }
+    if (r != NVML_SUCCESS) return r;
     pthread_mutex_lock(&g_lock);
     if (g_refcount == 0) {
         pthread_mutex_unlock(&g_lock);
         return NVML_ERROR_UNINITIALIZED;
     }
     if (--g_refcount == 0) {
-        /* Retired, not freed: see the comment at the top of the file. */
-        __atomic_store_n(&g_scenario, NULL, __ATOMIC_RELEASE);
+        /* Retired, freed once no call is in flight: see the comment at the top of the file. */
+        sim_scenario *s = __atomic_exchange_n(&g_scenario, NULL, __ATOMIC_SEQ_CST);
         __atomic_add_fetch(&g_generation, 1, __ATOMIC_ACQ_REL);
+        s->next_retired = g_retired;
+        g_retired = s;
+        free_retired();
     }
     pthread_mutex_unlock(&g_lock);
     return NVML_SUCCESS;
@@ -348,6 +384,7 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *deviceCount) {
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *device) {
+    CALL_GUARD;
     const sim_scenario *S = current();
     if (!S) return NVML_ERROR_UNINITIALIZED;
     nvmlReturn_t r = apply_faults(S, __func__, index < S->ndevices ? (int)index : -2);
@@ -801,7 +838,7 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device, nvm
     ENTER_DEV(device);
     if (!processSamplesCount) return NVML_ERROR_INVALID_ARGUMENT;
     double t = sim_now(S);
-    unsigned long long ts = epoch_us(t);
+    unsigned long long ts = epoch_us(S, t);
     unsigned int n = 0;
     if (ts > lastSeenTimeStamp)
         for (unsigned int i = 0; i < D->nprocs; i++) n += D->procs[i].has_util;
@@ -883,7 +920,7 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t device, int values
     double t = sim_now(S);
     for (int i = 0; i < valuesCount; i++) {
         nvmlFieldValue_t *v = &values[i];
-        v->timestamp = (long long)epoch_us(t);
+        v->timestamp = (long long)epoch_us(S, t);
         v->latencyUsec = 0;
         v->nvmlReturn = field_value(D, v, t);
     }
@@ -927,8 +964,8 @@ SIM_EXPORT nvmlReturn_t nvmlGpmSampleFree(nvmlGpmSample_t gpmSample) {
 static nvmlReturn_t take_sample(const sim_scenario *S, const sim_device *D, nvmlGpmSample_t sample) {
     if (!sample || sample->magic != MAGIC_GPM_SAMPLE) return NVML_ERROR_INVALID_ARGUMENT;
     if (!gpm_supported(D)) return NVML_ERROR_NOT_SUPPORTED;
-    sample->scenario = S;
-    sample->device = D;
+    sample->scenario_id = S->id;
+    sample->device_index = D->index;
     sample->time_s = sim_now(S);
     sample->filled = 1;
     return NVML_SUCCESS;
@@ -973,6 +1010,7 @@ static nvmlReturn_t gpm_value(const sim_device *d, unsigned int id, double t1, d
 }
 
 SIM_EXPORT nvmlReturn_t nvmlGpmMetricsGet(nvmlGpmMetricsGet_t *metricsGet) {
+    CALL_GUARD;
     const sim_scenario *S = current();
     if (!S) return NVML_ERROR_UNINITIALIZED;
     if (!metricsGet) return NVML_ERROR_INVALID_ARGUMENT;
@@ -984,8 +1022,10 @@ SIM_EXPORT nvmlReturn_t nvmlGpmMetricsGet(nvmlGpmMetricsGet_t *metricsGet) {
     nvmlGpmSample_t s1 = metricsGet->sample1, s2 = metricsGet->sample2;
     if (!s1 || !s2 || s1->magic != MAGIC_GPM_SAMPLE || s2->magic != MAGIC_GPM_SAMPLE || !s1->filled || !s2->filled)
         return NVML_ERROR_INVALID_ARGUMENT;
-    if (s1->device != s2->device || s1->scenario != S || s2->scenario != S) return NVML_ERROR_INVALID_ARGUMENT;
-    const sim_device *D = s1->device;
+    if (s1->device_index != s2->device_index || s1->scenario_id != S->id || s2->scenario_id != S->id ||
+        s1->device_index >= S->ndevices)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    const sim_device *D = &S->devices[s1->device_index];
     nvmlReturn_t r = apply_faults(S, __func__, (int)D->index);
     if (r != NVML_SUCCESS) return r;
     nvmlGpmMetric_t *m = metricsGet->metrics;
@@ -1023,7 +1063,8 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetCreate(nvmlEventSet_t *set) {
         return NVML_ERROR_MEMORY;
     }
     pthread_mutex_init(&e->lock, NULL);
-    e->scenario = S;
+    e->scenario_id = S->id;
+    e->ndevices = S->ndevices;
     e->magic = MAGIC_EVENT_SET;
     *set = e;
     return NVML_SUCCESS;
@@ -1038,7 +1079,7 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetSupportedEventTypes(nvmlDevice_t device, un
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned long long eventTypes, nvmlEventSet_t set) {
     ENTER_DEV(device);
-    if (!set || set->magic != MAGIC_EVENT_SET || set->scenario != S) return NVML_ERROR_INVALID_ARGUMENT;
+    if (!set || set->magic != MAGIC_EVENT_SET || set->scenario_id != S->id) return NVML_ERROR_INVALID_ARGUMENT;
     if (eventTypes & ~(unsigned long long)SIM_SUPPORTED_EVENTS) return NVML_ERROR_NOT_SUPPORTED;
     pthread_mutex_lock(&set->lock);
     set->registered[D->index] |= eventTypes;
@@ -1051,7 +1092,7 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned l
 SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t *data, unsigned int timeoutms) {
     ENTER_SYS();
     if (!set || set->magic != MAGIC_EVENT_SET || !data) return NVML_ERROR_INVALID_ARGUMENT;
-    if (set->scenario != S) return NVML_ERROR_UNINITIALIZED;
+    if (set->scenario_id != S->id) return NVML_ERROR_UNINITIALIZED;
     double deadline = mono_now_s() + timeoutms / 1000.0;
     for (;;) {
         if (current() != S) return NVML_ERROR_UNINITIALIZED;
