@@ -71,7 +71,12 @@ public final class NvmlLoader {
         options.put(Library.OPTION_OPEN_FLAGS, OPEN_FLAGS);
         try {
             NativeLibrary lib = NativeLibrary.getInstance(name, options);
-            NvmlLibrary api = Native.load(name, NvmlLibrary.class, options);
+            // Map the interface onto the very file JNA opened. Loading by name again could give a
+            // second copy: a library inside the jar is extracted to a new temporary file on each
+            // load (JNA's cache key includes the options, which Native.load extends), and two
+            // copies of the simulated library would not share its state.
+            String file = lib.getFile() != null ? lib.getFile().getAbsolutePath() : name;
+            NvmlLibrary api = Native.load(file, NvmlLibrary.class, options);
             return new Loaded(name, lib, api);
         } catch (UnsatisfiedLinkError e) {
             // JNA's message lists every path it tried; keep its first line.
