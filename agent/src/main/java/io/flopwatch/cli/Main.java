@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Live model FLOPs utilization (MFU) and bottleneck diagnosis for GPU nodes.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, FlopsCommand.class, MfuCommand.class, RooflineCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -74,6 +74,9 @@ public record ModelSpec(
                     || (sharedExperts > 0 && sharedExpertFfnSize <= 0)) {
                 throw new IllegalArgumentException("MoE sizes must be positive");
             }
+            if (sharedExperts == 0) {
+                sharedExpertFfnSize = 0; // canonical, so equal models compare equal
+            }
         }
     }
 
