@@ -27,7 +27,7 @@ public final class GpuCatalog {
 
     static final String RESOURCE = "config/gpus.yaml";
     private static final Set<String> ENTRY_KEYS = Set.of("id", "name", "nvml_names", "architecture", "sm_count",
-            "boost_clock_mhz", "dense_peak_tflops", "memory_gb", "memory_bandwidth_gb_per_s",
+            "boost_clock_mhz", "tensor_clock_mhz", "dense_peak_tflops", "memory_gb", "memory_bandwidth_gb_per_s",
             "nvlink_bandwidth_gb_per_s", "source", "notes");
     private static final Set<String> PEAK_KEYS;
 
@@ -169,7 +169,8 @@ public final class GpuCatalog {
                 peaks.put(Precision.fromKey(k).orElseThrow(), tflops * 1e12);
             }
             out.add(new GpuSpec(id, e.textOr("name", id), nvml, e.textOr("architecture", ""),
-                    e.intOr("sm_count", 0), e.doubleOr("boost_clock_mhz", 0) * 1e6, peaks,
+                    e.intOr("sm_count", 0), e.doubleOr("boost_clock_mhz", 0) * 1e6,
+                    e.doubleOr("tensor_clock_mhz", e.doubleOr("boost_clock_mhz", 0)) * 1e6, peaks,
                     positive(e, "memory_gb") * 1e9, positive(e, "memory_bandwidth_gb_per_s") * 1e9,
                     e.doubleOr("nvlink_bandwidth_gb_per_s", 0) * 1e9, e.require("source").asText(),
                     e.textOr("notes", "")));

@@ -31,6 +31,15 @@ public enum Precision {
         return key;
     }
 
+    /**
+     * Whether the datasheet peak for this precision is a tensor-core matrix peak, computed at the
+     * part's tensor clock (on H100 SXM 1830 MHz, while vector fp32/fp64 peaks use the 1980 MHz
+     * boost clock: NVIDIA H100 whitepaper, Table 3).
+     */
+    public boolean usesTensorClock() {
+        return this == TF32 || this == BF16 || this == FP16 || this == FP8 || this == INT8 || this == FP4;
+    }
+
     /** Storage size of one value: the default weight and KV-cache width for this precision. */
     public double bytesPerElement() {
         return bytesPerElement;

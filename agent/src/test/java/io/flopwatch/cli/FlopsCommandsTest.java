@@ -122,7 +122,7 @@ class FlopsCommandsTest {
         assertEquals("h100-sxm", j.get("gpu").asText());
         assertEquals(989.5e12, j.get("peak_flops_per_gpu").asDouble(), 1);
         assertTrue(j.get("hfu").asDouble() > j.get("mfu").asDouble());
-        assertEquals(j.get("mfu").asDouble() * 1980 / 1500, j.get("mfu_at_clock").asDouble(), 1e-12);
+        assertEquals(j.get("mfu").asDouble() * 1830 / 1500, j.get("mfu_at_clock").asDouble(), 1e-12);
     }
 
     @Test

@@ -45,6 +45,22 @@ class GpuCatalogTest {
         }
     }
 
+    @Test
+    void tensorPeaksAreWholeFlopsPerClockPerSm() {
+        // Dense fp16/bf16 tensor FLOP per clock per SM is a power of two on every NVIDIA part
+        // (V100 1024, A100 2048, H100 4096, GA102/AD102 GeForce-rate 512 ...: Volta/Ampere/Hopper
+        // whitepapers), so peak / (SMs × tensor clock) checks the SM count, clock and peak together.
+        for (GpuSpec g : CATALOG.entries()) {
+            if (g.smCount() == 0 || g.tensorClockHz() == 0) {
+                continue;
+            }
+            double peak = g.densePeak(Precision.BF16).or(() -> g.densePeak(Precision.FP16)).orElseThrow();
+            double perClockPerSm = peak / (g.smCount() * g.tensorClockHz());
+            double nearestPowerOfTwo = Math.pow(2, Math.rint(Math.log(perClockPerSm) / Math.log(2)));
+            assertEquals(nearestPowerOfTwo, perClockPerSm, nearestPowerOfTwo * 0.015, g.id());
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1} = {2} TFLOP/s")
     @CsvSource({
         // NVIDIA H100 datasheet, SXM: BF16 1979* (with sparsity) → 989.5 dense; FP8 3958* → 1979; TF32 989* → 494.5
@@ -120,7 +136,11 @@ class GpuCatalogTest {
     void clockAwarePeakScalesWithTheSmClock() {
         GpuSpec h100 = CATALOG.find("h100-sxm").orElseThrow();
         // datasheet peak × current SM clock / boost clock: 989.5 × 1500 / 1980
-        assertEquals(989.5e12 * 1500 / 1980, h100.clockAwarePeak(Precision.BF16, 1500e6).orElseThrow(), 1e3);
+        // Tensor peaks assume 1830 MHz on H100 SXM (989.4 TF = 132 SMs x 4096 FLOP/clk x 1.83 GHz,
+        // NVIDIA H100 whitepaper); fp32 assumes the 1980 MHz boost clock.
+        assertEquals(989.5e12 * 1500 / 1830, h100.clockAwarePeak(Precision.BF16, 1500e6).orElseThrow(), 1e3);
+        assertEquals(67e12 * 1500 / 1980, h100.clockAwarePeak(Precision.FP32, 1500e6).orElseThrow(), 1e3);
+        // Above the clock the peak assumes, the datasheet peak is the cap.
         assertEquals(989.5e12, h100.clockAwarePeak(Precision.BF16, 1980e6).orElseThrow(), 1e3);
         assertTrue(CATALOG.find("b200").orElseThrow().clockAwarePeak(Precision.BF16, 1e9).isEmpty(),
                 "no published boost clock, no clock-aware peak");
