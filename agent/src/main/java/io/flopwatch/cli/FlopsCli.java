@@ -118,6 +118,9 @@ final class FlopsCli {
         if (Double.isNaN(v)) {
             return "-";
         }
+        if (v == 0) {
+            return "0 ";
+        }
         String[] prefixes = {"", " k", " M", " G", " T", " P", " E"};
         double a = Math.abs(v);
         int i = 0;

@@ -153,17 +153,17 @@ public final class FlopsCommand implements Runnable {
                     FlopsCli.si(c.flopsPerToken()), FlopsCli.percent(c.forwardFlopsPerToken() / total));
         }
         out.println();
-        out.printf(Locale.ROOT, "model FLOPs/token (%s):    %s%n", FlopsCli.formulaName(w.formula()),
+        out.printf(Locale.ROOT, "%-30s %s%n", "model FLOPs/token (" + FlopsCli.formulaName(w.formula()) + "):",
                 FlopsCli.si(est.modelFlopsPerToken()));
-        out.printf(Locale.ROOT, "hardware FLOPs/token:        %s%n", FlopsCli.si(est.hardwareFlopsPerToken()));
+        out.printf(Locale.ROOT, "%-30s %s%n", "hardware FLOPs/token:", FlopsCli.si(est.hardwareFlopsPerToken()));
         if (w.mode() != Mode.DECODE) {
-            out.printf(Locale.ROOT, "model FLOPs/sequence:        %s%n",
+            out.printf(Locale.ROOT, "%-30s %s%n", "model FLOPs/sequence:",
                     FlopsCli.si(est.modelFlopsPerToken() * w.seqLenTokens()));
         }
         StringBuilder others = new StringBuilder();
         allFormulas(est.spec(), w).forEach((k, v) -> others.append(others.length() == 0 ? "" : ", ").append(k)
                 .append(' ').append(v == null ? "-" : FlopsCli.si((Double) v)));
-        out.println("by formula:                  " + others);
+        out.printf(Locale.ROOT, "%-30s %s%n", "by formula:", others);
         for (String n : est.notes()) {
             out.println("note: " + n);
         }

@@ -117,6 +117,19 @@ public final class GpuCatalog {
         return Optional.empty();
     }
 
+    /**
+     * Dense datasheet peak FLOP/s of the GPU NVML calls {@code idOrNvmlName}, in {@code precision};
+     * empty when the GPU is not in the catalog or has no such peak. For the live agent.
+     */
+    public Optional<Double> densePeakFlops(String idOrNvmlName, Precision precision) {
+        return find(idOrNvmlName).flatMap(g -> g.densePeak(precision));
+    }
+
+    /** {@link GpuSpec#clockAwarePeak} by id or NVML name; empty when unknown. For the live agent. */
+    public Optional<Double> clockAwarePeakFlops(String idOrNvmlName, Precision precision, double currentSmClockHz) {
+        return find(idOrNvmlName).flatMap(g -> g.clockAwarePeak(precision, currentSmClockHz));
+    }
+
     /** Like {@link #find} but a miss is an {@link InputError} for the flag {@code flag}. */
     public GpuSpec require(String flag, String idOrNvmlName) {
         return find(idOrNvmlName).orElseThrow(() -> new InputError(flag, 0, 0, null, "unknown GPU '"

@@ -123,6 +123,13 @@ class GpuCatalogTest {
     }
 
     @Test
+    void theLiveAgentLooksPeaksUpByNvmlName() {
+        assertEquals(989.5e12, CATALOG.densePeakFlops("NVIDIA H200", Precision.BF16).orElseThrow(), 1);
+        assertEquals(989.5e12 / 2, CATALOG.clockAwarePeakFlops("NVIDIA H200", Precision.BF16, 915e6).orElseThrow(), 1);
+        assertTrue(CATALOG.densePeakFlops("NVIDIA Quadro K2000", Precision.BF16).isEmpty());
+    }
+
+    @Test
     void anUnknownGpuIsAnInputError() {
         assertTrue(CATALOG.find("NVIDIA Quadro K2000").isEmpty());
         InputError e = assertThrows(InputError.class, () -> CATALOG.require("--gpu", "NVIDIA Quadro K2000"));
