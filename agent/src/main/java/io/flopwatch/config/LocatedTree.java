@@ -73,7 +73,7 @@ public final class LocatedTree {
             JsonLocation at = e.getLocation();
             throw new InputError(source, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
                     null, "not valid " + (factory instanceof YAMLFactory ? "YAML" : "JSON") + ": "
-                            + e.getOriginalMessage());
+                            + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new InputError(source, 0, 0, null, "cannot read: " + e.getMessage());
         }
@@ -81,7 +81,7 @@ public final class LocatedTree {
         try {
             root = mapper.readTree(text);
         } catch (IOException e) {
-            throw new InputError(source, 0, 0, null, "cannot parse: " + e.getMessage());
+            throw new InputError(source, 0, 0, null, "cannot parse: " + firstLine(e.getMessage()));
         }
         LocatedTree tree = new LocatedTree(source, locations);
         if (root == null || root.isMissingNode() || root.isNull()) {
@@ -136,11 +136,16 @@ public final class LocatedTree {
             return new Node(v, pointer + "/" + escape(key), path.isEmpty() ? key : path + "." + key);
         }
 
+        /**
+         * The child value, which must be present; when it is not, the error names the missing
+         * field's path and points at the mapping that should hold it.
+         */
         public Node require(String key) {
             Node child = get(key);
             if (child == null) {
-                throw error("missing required field '" + key + "'"
-                        + (path.isEmpty() ? "" : " in " + path));
+                JsonLocation at = locations.get(pointer);
+                throw new InputError(source, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
+                        path.isEmpty() ? key : path + "." + key, "missing required field '" + key + "'");
             }
             return child;
         }
@@ -265,6 +270,11 @@ public final class LocatedTree {
             }
             return v;
         }
+    }
+
+    /** Parser messages (SnakeYAML's especially) run over several lines; errors print as one. */
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("").trim();
     }
 
     private static String escape(String key) {

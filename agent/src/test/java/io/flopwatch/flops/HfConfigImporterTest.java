@@ -98,8 +98,9 @@ class HfConfigImporterTest {
     void aMissingFieldIsNamed() {
         String text = fixture("llama-3-8b.json").replace("\"hidden_size\": 4096,", "");
         InputError e = assertThrows(InputError.class, () -> HfConfigImporter.fromJson("cfg.json", text, "x"));
-        assertTrue(e.getMessage().contains("hidden_size"), e.getMessage());
+        assertEquals("hidden_size", e.field());
         assertEquals("cfg.json", e.source());
+        assertEquals(1, e.line());
     }
 
     @Test

@@ -60,12 +60,14 @@ class ModelSpecYamlTest {
     void aMissingFieldIsNamed() {
         String text = GOOD.replace("vocab_size: 1000\n", "");
         InputError e = assertThrows(InputError.class, () -> ModelSpecs.fromYaml("spec.yaml", text));
-        assertTrue(e.getMessage().contains("missing required field 'vocab_size'"), e.getMessage());
+        assertEquals("vocab_size", e.field());
+        assertEquals("spec.yaml:1:1: vocab_size: missing required field 'vocab_size'", e.getMessage());
     }
 
     @Test
     void brokenYamlIsLocated() {
         InputError e = assertThrows(InputError.class, () -> ModelSpecs.fromYaml("spec.yaml", "a: [1, 2\nb: 3\n"));
         assertTrue(e.line() > 0, e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 }
