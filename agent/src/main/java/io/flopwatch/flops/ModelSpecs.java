@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Where model specs come from: built-in presets (YAML files under {@code config/models/} on the
@@ -74,7 +75,7 @@ public final class ModelSpecs {
 
     /** Ids of the built-in presets, in catalog order. */
     public static List<String> presetIds() {
-        return new ArrayList<>(new LinkedHashMap<>(presetIndex()).values().stream().distinct().toList());
+        return presetIndex().values().stream().distinct().toList();
     }
 
     /** One built-in preset by id (not alias). */
@@ -136,7 +137,7 @@ public final class ModelSpecs {
     }
 
     /** Runs a validating constructor, turning its complaint into an error located at {@code at}. */
-    static <T> T build(Node at, java.util.function.Supplier<T> constructor) {
+    static <T> T build(Node at, Supplier<T> constructor) {
         try {
             return constructor.get();
         } catch (IllegalArgumentException e) {

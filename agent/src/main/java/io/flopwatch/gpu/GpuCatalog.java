@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The GPU peak catalog: config/gpus.yaml from the classpath, optionally extended or overridden
@@ -29,15 +32,8 @@ public final class GpuCatalog {
     private static final Set<String> ENTRY_KEYS = Set.of("id", "name", "nvml_names", "architecture", "sm_count",
             "boost_clock_mhz", "tensor_clock_mhz", "dense_peak_tflops", "memory_gb", "memory_bandwidth_gb_per_s",
             "nvlink_bandwidth_gb_per_s", "source", "notes");
-    private static final Set<String> PEAK_KEYS;
-
-    static {
-        java.util.HashSet<String> keys = new java.util.HashSet<>();
-        for (Precision p : Precision.values()) {
-            keys.add(p.key());
-        }
-        PEAK_KEYS = Set.copyOf(keys);
-    }
+    private static final Set<String> PEAK_KEYS =
+            Arrays.stream(Precision.values()).map(Precision::key).collect(Collectors.toUnmodifiableSet());
 
     private final List<GpuSpec> entries;
 
@@ -156,7 +152,7 @@ public final class GpuCatalog {
     static List<GpuSpec> parse(String source, String text) {
         Node root = LocatedTree.parseYaml(source, text).object().onlyKeys(Set.of("gpus"));
         List<GpuSpec> out = new ArrayList<>();
-        Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (Node e : root.require("gpus").elements()) {
             e.object().onlyKeys(ENTRY_KEYS);
             Node idNode = e.require("id");
