@@ -122,7 +122,7 @@ public final class FlopCounter {
         double factor = w.mode() == Mode.TRAIN ? 3.0 : 1.0;
         if (s.isApproximate()) {
             double f = 2.0 * s.approximateParams();
-            rows.add(new FlopsEstimate.Component("weights (2N, from --params)", f, f * factor));
+            rows.add(new FlopsEstimate.Component("weights_2n", f, f * factor));
             return rows;
         }
         double d = s.hiddenSize();

@@ -60,6 +60,22 @@ class FlopsCommandsTest {
     }
 
     @Test
+    void paramsAloneAndOtherFormulasAndModes() {
+        Run r = run("flops", "--params", "7e9", "--seq-len", "4096", "--formula", "6n", "--json");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(6 * 7e9, r.json().get("flops_per_token").asDouble());
+        assertEquals("6n", r.json().get("formula").asText());
+        assertTrue(r.json().get("flops_per_token_by_formula").get("megatron").isNull());
+        Run prefill = run("flops", "--model", "llama-3-8b", "--mode", "prefill", "--seq-len", "1000", "--json");
+        assertEquals(0, prefill.status(), prefill.err());
+        assertEquals(1000 * prefill.json().get("flops_per_token").asDouble(),
+                prefill.json().get("flops_per_sequence").asDouble(), 1);
+        assertEquals(ExitStatus.USAGE.code(), run("flops", "--model", "gpt2", "--seq-len", "8", "--formula", "chinchilla").status());
+        assertEquals(ExitStatus.USAGE.code(), run("flops", "--seq-len", "8").status());
+        assertEquals(ExitStatus.USAGE.code(), run("flops", "--model", "gpt2", "--params", "1e9", "--seq-len", "8").status());
+    }
+
+    @Test
     void decodeNeedsAContext() {
         Run r = run("flops", "--model", "llama-3-8b", "--mode", "decode");
         assertEquals(ExitStatus.USAGE.code(), r.status());
