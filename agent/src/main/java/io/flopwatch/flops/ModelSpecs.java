@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -164,6 +165,15 @@ public final class ModelSpecs {
 
     /** Preset ids and aliases (lower case) → preset id, from config/models/index.yaml. */
     static Map<String, String> presetIndex() {
+        return PresetIndex.INDEX;
+    }
+
+    /** Lazy holder: the index is read once, on first use. */
+    private static final class PresetIndex {
+        static final Map<String, String> INDEX = Collections.unmodifiableMap(readPresetIndex());
+    }
+
+    private static Map<String, String> readPresetIndex() {
         String source = PRESET_DIR + "index.yaml";
         String text = readResource(source);
         if (text == null) {

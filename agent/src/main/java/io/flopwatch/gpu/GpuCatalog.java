@@ -41,8 +41,17 @@ public final class GpuCatalog {
         this.entries = List.copyOf(entries);
     }
 
-    /** The built-in catalog. */
+    /** The built-in catalog, parsed once (it is immutable). */
     public static GpuCatalog builtIn() {
+        return BuiltIn.CATALOG;
+    }
+
+    /** Lazy holder: the jar's catalog is parsed on first use only. */
+    private static final class BuiltIn {
+        static final GpuCatalog CATALOG = readBuiltIn();
+    }
+
+    private static GpuCatalog readBuiltIn() {
         try (InputStream in = GpuCatalog.class.getClassLoader().getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(RESOURCE + " is missing from the classpath");
