@@ -4,12 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flopwatch.config.InputError;
+import io.flopwatch.flops.FlopCounter;
+import io.flopwatch.flops.FlopsEstimate;
 import io.flopwatch.flops.Formula;
 import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.ModelSpec;
 import io.flopwatch.flops.ModelSpecs;
 import io.flopwatch.flops.Recompute;
+import io.flopwatch.flops.Workload;
 import io.flopwatch.gpu.GpuCatalog;
+import io.flopwatch.gpu.GpuSpec;
 import io.flopwatch.gpu.Precision;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -48,6 +52,66 @@ final class FlopsCli {
                 return ModelSpec.ofParams(Math.round(n));
             }
             return ModelSpecs.resolve(model);
+        }
+    }
+
+    /** What is counted: mode, lengths, recomputation, causal attention, formula. */
+    static final class WorkloadOptions {
+        @CommandLine.Option(names = "--seq-len", paramLabel = "T",
+                description = "Sequence length (train, forward) or prompt length (prefill).")
+        Long seqLen;
+
+        @CommandLine.Option(names = "--mode", paramLabel = "MODE", defaultValue = "train",
+                description = "train|forward|prefill|decode (default: ${DEFAULT-VALUE}).")
+        String mode;
+
+        @CommandLine.Option(names = "--context", paramLabel = "C",
+                description = "Cached keys each decoded token attends to (--mode decode).")
+        Long context;
+
+        @CommandLine.Option(names = "--recompute", paramLabel = "KIND", defaultValue = "none",
+                description = "none|selective|full activation recomputation, for hardware FLOPs (default: ${DEFAULT-VALUE}).")
+        String recompute;
+
+        @CommandLine.Option(names = "--causal", description = "Count only the causal half of the attention term.")
+        boolean causal;
+
+        @CommandLine.Option(names = "--formula", paramLabel = "F", defaultValue = "palm",
+                description = "detailed|palm|kaplan|megatron|6n (default: ${DEFAULT-VALUE}).")
+        String formula;
+
+        Workload resolve(CommandLine cli) {
+            try {
+                return new Workload(mode(cli, mode), seqLen == null ? 0 : seqLen, context == null ? 0 : context,
+                        recompute(cli, recompute), causal, formula(cli, formula));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cli, e.getMessage());
+            }
+        }
+    }
+
+    /** Which GPU, in which precision, from which catalog. */
+    static final class GpuOptions {
+        @CommandLine.Option(names = "--gpu", paramLabel = "ID",
+                description = "Catalog id (h100-sxm) or NVML name (\"NVIDIA H100 80GB HBM3\").")
+        String gpu;
+
+        @CommandLine.Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "bf16",
+                description = "Precision of the peak (and of roofline's default weight and KV widths): "
+                        + "fp64, fp64_tensor, fp32, tf32, bf16, fp16, fp8, int8, fp4 (default: ${DEFAULT-VALUE}).")
+        String dtype;
+
+        @CommandLine.Option(names = "--gpu-catalog", paramLabel = "FILE",
+                description = "Your own GPU catalog entries, laid over the built-in one (docs/flops.md).")
+        Path gpuCatalog;
+
+        /** The named GPU, or null when --gpu was not given. */
+        GpuSpec gpuOrNull() {
+            return gpu == null ? null : GpuCatalog.load(Optional.ofNullable(gpuCatalog)).require("--gpu", gpu);
+        }
+
+        Precision precision(CommandLine cli) {
+            return FlopsCli.precision(cli, dtype);
         }
     }
 
@@ -96,10 +160,6 @@ final class FlopsCli {
         throw new CommandLine.ParameterException(cli, flag + " expects " + names + ", got '" + text + "'");
     }
 
-    static GpuCatalog catalog(Path overrides) {
-        return GpuCatalog.load(Optional.ofNullable(overrides));
-    }
-
     static String json(Map<String, Object> fields) {
         try {
             return JSON.writeValueAsString(fields);
@@ -108,9 +168,13 @@ final class FlopsCli {
         }
     }
 
-    /** Turns a validation complaint from the engine into a one-line input error for {@code flag}. */
-    static InputError inputError(String flag, IllegalArgumentException e) {
-        return new InputError(flag, 0, 0, null, e.getMessage());
+    /** Counts FLOPs; a formula that cannot apply (kaplan or megatron with --params) is bad input. */
+    static FlopsEstimate estimate(ModelSpec m, Workload w) {
+        try {
+            return FlopCounter.estimate(m, w);
+        } catch (IllegalArgumentException e) {
+            throw new InputError("--formula", 0, 0, null, e.getMessage());
+        }
     }
 
     /** 1.23e15 → "1.23 P"; for FLOPs, bytes and rates in tables. */

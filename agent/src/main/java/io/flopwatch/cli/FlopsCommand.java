@@ -6,7 +6,6 @@ import io.flopwatch.flops.Formula;
 import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.ModelSpec;
 import io.flopwatch.flops.ParameterCounts;
-import io.flopwatch.flops.Recompute;
 import io.flopwatch.flops.Workload;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -29,23 +28,8 @@ public final class FlopsCommand implements Runnable {
     @CommandLine.Mixin
     FlopsCli.ModelOptions model;
 
-    @Option(names = "--seq-len", paramLabel = "T", description = "Sequence length (train, forward) or prompt length (prefill).")
-    Long seqLen;
-
-    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "train", description = "train|forward|prefill|decode (default: ${DEFAULT-VALUE}).")
-    String mode;
-
-    @Option(names = "--context", paramLabel = "C", description = "Cached keys each decoded token attends to (decode).")
-    Long context;
-
-    @Option(names = "--recompute", paramLabel = "KIND", defaultValue = "none", description = "none|selective|full activation recomputation, for hardware FLOPs (default: ${DEFAULT-VALUE}).")
-    String recompute;
-
-    @Option(names = "--causal", description = "Count only the causal half of the attention term.")
-    boolean causal;
-
-    @Option(names = "--formula", paramLabel = "F", defaultValue = "palm", description = "detailed|palm|kaplan|megatron|6n (default: ${DEFAULT-VALUE}).")
-    String formula;
+    @CommandLine.Mixin
+    FlopsCli.WorkloadOptions workload;
 
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
@@ -54,14 +38,8 @@ public final class FlopsCommand implements Runnable {
     public void run() {
         CommandLine cli = spec.commandLine();
         ModelSpec m = model.resolve(cli);
-        Workload w = workload(cli, FlopsCli.mode(cli, mode), seqLen, context, FlopsCli.recompute(cli, recompute),
-                causal, FlopsCli.formula(cli, formula));
-        FlopsEstimate est;
-        try {
-            est = FlopCounter.estimate(m, w);
-        } catch (IllegalArgumentException e) {
-            throw FlopsCli.inputError("--formula", e);
-        }
+        Workload w = workload.resolve(cli);
+        FlopsEstimate est = FlopsCli.estimate(m, w);
         PrintWriter out = cli.getOut();
         if (json) {
             out.println(FlopsCli.json(toJson(est)));
@@ -69,16 +47,6 @@ public final class FlopsCommand implements Runnable {
             printTable(out, est);
         }
         out.flush();
-    }
-
-    static Workload workload(CommandLine cli, Mode mode, Long seqLen, Long context, Recompute recompute,
-                             boolean causal, Formula formula) {
-        try {
-            return new Workload(mode, seqLen == null ? 0 : seqLen, context == null ? 0 : context, recompute, causal,
-                    formula);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cli, e.getMessage());
-        }
     }
 
     /** Model FLOPs per token by every formula that applies, for comparison. */

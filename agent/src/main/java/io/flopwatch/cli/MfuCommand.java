@@ -1,6 +1,5 @@
 package io.flopwatch.cli;
 
-import io.flopwatch.flops.FlopCounter;
 import io.flopwatch.flops.FlopsEstimate;
 import io.flopwatch.flops.ModelSpec;
 import io.flopwatch.flops.Utilization;
@@ -9,7 +8,6 @@ import io.flopwatch.gpu.GpuCatalog;
 import io.flopwatch.gpu.GpuSpec;
 import io.flopwatch.gpu.Precision;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -28,20 +26,11 @@ public final class MfuCommand implements Runnable {
     @CommandLine.Mixin
     FlopsCli.ModelOptions model;
 
-    @Option(names = "--seq-len", paramLabel = "T", description = "Sequence length (train, forward) or prompt length (prefill).")
-    Long seqLen;
-
     @Option(names = "--tokens-per-second", paramLabel = "R", required = true, description = "Tokens per second, total over all GPUs.")
     String tokensPerSecond;
 
     @Option(names = "--gpus", paramLabel = "G", defaultValue = "1", description = "GPUs the throughput is spread over (default: ${DEFAULT-VALUE}).")
     int gpus;
-
-    @Option(names = "--gpu", paramLabel = "ID", description = "Catalog id (h100-sxm) or NVML name (\"NVIDIA H100 80GB HBM3\").")
-    String gpu;
-
-    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "bf16", description = "Precision of the peak: fp64, fp64_tensor, fp32, tf32, bf16, fp16, fp8, int8, fp4 (default: ${DEFAULT-VALUE}).")
-    String dtype;
 
     @Option(names = "--peak-flops", paramLabel = "P", description = "Dense peak FLOP/s per device, instead of --gpu (e.g. 275e12 for a TPU v4 chip).")
     String peakFlops;
@@ -49,23 +38,11 @@ public final class MfuCommand implements Runnable {
     @Option(names = "--sm-clock-mhz", paramLabel = "MHZ", description = "Current SM clock: also report MFU against the clock-aware peak (needs --gpu).")
     Double smClockMhz;
 
-    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "train", description = "train|forward|prefill|decode (default: ${DEFAULT-VALUE}).")
-    String mode;
+    @CommandLine.Mixin
+    FlopsCli.WorkloadOptions workload;
 
-    @Option(names = "--context", paramLabel = "C", description = "Context length for --mode decode.")
-    Long context;
-
-    @Option(names = "--recompute", paramLabel = "KIND", defaultValue = "none", description = "none|selective|full (default: ${DEFAULT-VALUE}).")
-    String recompute;
-
-    @Option(names = "--causal", description = "Count only the causal half of the attention term.")
-    boolean causal;
-
-    @Option(names = "--formula", paramLabel = "F", defaultValue = "palm", description = "detailed|palm|kaplan|megatron|6n (default: ${DEFAULT-VALUE}).")
-    String formula;
-
-    @Option(names = "--gpu-catalog", paramLabel = "FILE", description = "Your own GPU catalog entries, laid over the built-in one.")
-    Path gpuCatalog;
+    @CommandLine.Mixin
+    FlopsCli.GpuOptions gpuOptions;
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -74,20 +51,18 @@ public final class MfuCommand implements Runnable {
     public void run() {
         CommandLine cli = spec.commandLine();
         ModelSpec m = model.resolve(cli);
-        Workload w = FlopsCommand.workload(cli, FlopsCli.mode(cli, mode), seqLen, context,
-                FlopsCli.recompute(cli, recompute), causal, FlopsCli.formula(cli, formula));
+        Workload w = workload.resolve(cli);
         double rate = FlopsCli.number(cli, "--tokens-per-second", tokensPerSecond);
         if (!(rate >= 0) || gpus <= 0) {
             throw new CommandLine.ParameterException(cli, "--tokens-per-second must be >= 0 and --gpus > 0");
         }
-        if ((gpu == null) == (peakFlops == null)) {
+        if ((gpuOptions.gpu == null) == (peakFlops == null)) {
             throw new CommandLine.ParameterException(cli, "give exactly one of --gpu ID or --peak-flops P");
         }
-        Precision precision = FlopsCli.precision(cli, dtype);
-        GpuSpec g = null;
+        Precision precision = gpuOptions.precision(cli);
+        GpuSpec g = gpuOptions.gpuOrNull();
         double peak;
-        if (gpu != null) {
-            g = FlopsCli.catalog(gpuCatalog).require("--gpu", gpu);
+        if (g != null) {
             peak = GpuCatalog.requirePeak(g, precision);
         } else {
             peak = FlopsCli.number(cli, "--peak-flops", peakFlops);
@@ -95,12 +70,7 @@ public final class MfuCommand implements Runnable {
                 throw new CommandLine.ParameterException(cli, "--peak-flops must be positive");
             }
         }
-        FlopsEstimate est;
-        try {
-            est = FlopCounter.estimate(m, w);
-        } catch (IllegalArgumentException e) {
-            throw FlopsCli.inputError("--formula", e);
-        }
+        FlopsEstimate est = FlopsCli.estimate(m, w);
         Utilization u = Utilization.of(est, rate, gpus, peak);
 
         Double clockPeak = null;

@@ -6,7 +6,6 @@ import io.flopwatch.gpu.GpuCatalog;
 import io.flopwatch.gpu.GpuSpec;
 import io.flopwatch.gpu.Precision;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -25,14 +24,11 @@ public final class RooflineCommand implements Runnable {
     @CommandLine.Mixin
     FlopsCli.ModelOptions model;
 
-    @Option(names = "--gpu", paramLabel = "ID", required = true, description = "Catalog id or NVML name.")
-    String gpu;
+    @CommandLine.Mixin
+    FlopsCli.GpuOptions gpuOptions;
 
     @Option(names = "--gpus", paramLabel = "G", defaultValue = "1", description = "GPUs serving the model together (tensor parallel) (default: ${DEFAULT-VALUE}).")
     int gpus;
-
-    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "bf16", description = "Precision of the compute peak, and the default weight and KV width (default: ${DEFAULT-VALUE}).")
-    String dtype;
 
     @Option(names = "--weight-bytes", paramLabel = "B", description = "Bytes per stored weight (default: the --dtype width; 1 for 8-bit, 0.5 for 4-bit).")
     Double weightBytes;
@@ -49,9 +45,6 @@ public final class RooflineCommand implements Runnable {
     @Option(names = "--tokens-per-second", paramLabel = "R", description = "A total decode rate to check (claimed or measured).")
     String tokensPerSecond;
 
-    @Option(names = "--gpu-catalog", paramLabel = "FILE", description = "Your own GPU catalog entries, laid over the built-in one.")
-    Path gpuCatalog;
-
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -59,8 +52,11 @@ public final class RooflineCommand implements Runnable {
     public void run() {
         CommandLine cli = spec.commandLine();
         ModelSpec m = model.resolve(cli);
-        Precision precision = FlopsCli.precision(cli, dtype);
-        GpuSpec g = FlopsCli.catalog(gpuCatalog).require("--gpu", gpu);
+        if (gpuOptions.gpu == null) {
+            throw new CommandLine.ParameterException(cli, "missing required option --gpu ID");
+        }
+        Precision precision = gpuOptions.precision(cli);
+        GpuSpec g = gpuOptions.gpuOrNull();
         double peak = GpuCatalog.requirePeak(g, precision);
         double wBytes = weightBytes != null ? weightBytes : precision.bytesPerElement();
         double kBytes = kvBytes != null ? kvBytes : Math.max(1.0, precision.bytesPerElement());
