@@ -69,7 +69,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     static NvmlReport report(NvmlSource source) {
         String library = String.join(" or ", source.candidates());
-        try (NvmlSession nvml = source.open()) {
+        try (NvmlSession nvml = NvmlOptions.open(source)) {
             SystemInfo sys = nvml.system();
             List<NvmlReport.Device> devices = new ArrayList<>();
             for (int i = 0; i < nvml.deviceCount(); i++) {

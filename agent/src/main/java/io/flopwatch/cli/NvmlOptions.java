@@ -1,13 +1,16 @@
 package io.flopwatch.cli;
 
 import io.flopwatch.config.InputError;
+import io.flopwatch.nvml.NvmlSession;
 import io.flopwatch.nvml.NvmlSource;
+import io.flopwatch.nvml.SimulatorScenarioException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,13 +28,17 @@ final class NvmlOptions {
                     + "scenario, 8 simulated H100 SXM GPUs under a training load) instead of real GPUs.")
     String simulate;
 
-    boolean simulated() {
-        return simulate != null;
-    }
+    @Option(names = "--nvml-library", paramLabel = "PATH",
+            description = "Load this NVML library instead of the system's libnvidia-ml.so.1 "
+                    + "(also: environment variable FLOPWATCH_NVML_LIBRARY).")
+    Path nvmlLibrary;
 
     NvmlSource source() {
         if (simulate == null) {
-            return NvmlSource.system();
+            return NvmlSource.system(Optional.ofNullable(nvmlLibrary));
+        }
+        if (nvmlLibrary != null) {
+            throw new InputError("--nvml-library", 0, 0, null, "cannot be combined with --simulate");
         }
         if (simulate.isEmpty()) {
             return NvmlSource.simulated(demoScenario());
@@ -41,6 +48,18 @@ final class NvmlOptions {
             throw new InputError("--simulate", 0, 0, null, "scenario file " + scenario + " does not exist or is not readable");
         }
         return NvmlSource.simulated(scenario);
+    }
+
+    /**
+     * Opens the chosen NVML. A scenario the simulator cannot play is the user's input error
+     * (file and line come from the simulator), not a bug.
+     */
+    static NvmlSession open(NvmlSource source) {
+        try {
+            return source.open();
+        } catch (SimulatorScenarioException e) {
+            throw new InputError(e.file(), e.line(), 0, null, e.problem());
+        }
     }
 
     /**

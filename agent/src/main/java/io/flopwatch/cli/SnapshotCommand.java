@@ -41,7 +41,7 @@ final class SnapshotCommand implements Callable<Integer> {
                     "--gpm-interval must be at least " + NodeReader.MIN_GPM_INTERVAL.toMillis() + " ms");
         }
         NodeReading reading;
-        try (NvmlSession nvml = nvmlOptions.source().open()) {
+        try (NvmlSession nvml = NvmlOptions.open(nvmlOptions.source())) {
             reading = new NodeReader(nvml, Ticker.system(), d -> Thread.sleep(d.toMillis()))
                     .read(Duration.ofMillis(gpmIntervalMillis));
         }

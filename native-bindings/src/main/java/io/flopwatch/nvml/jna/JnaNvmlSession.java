@@ -18,6 +18,7 @@ import io.flopwatch.nvml.NvmlSession;
 import io.flopwatch.nvml.NvmlUnavailableException;
 import io.flopwatch.nvml.ProcessUtilization;
 import io.flopwatch.nvml.Reliability;
+import io.flopwatch.nvml.SimulatorScenarioException;
 import io.flopwatch.nvml.SystemInfo;
 import io.flopwatch.nvml.jna.NvmlLibrary.nvmlDevice_t;
 import io.flopwatch.nvml.jna.NvmlLibrary.nvmlEventSet_t;
@@ -112,7 +113,10 @@ public final class JnaNvmlSession implements NvmlSession {
             // A scenario the simulator cannot read: its own message names the file and line.
             com.sun.jna.Function lastError = library.functionOrNull("flopwatchSimLastError");
             String why = lastError == null ? "" : lastError.invokeString(new Object[0], false);
-            throw new NvmlException("nvmlInit_v2", rc, errorString(rc) + (why == null || why.isEmpty() ? "" : ": " + why));
+            if (why == null || why.isEmpty()) {
+                throw new NvmlException("nvmlInit_v2", rc, errorString(rc));
+            }
+            throw SimulatorScenarioException.parse(rc, errorString(rc), scenario.toString(), why);
         }
     }
 
