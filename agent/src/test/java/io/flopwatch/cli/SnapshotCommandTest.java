@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -27,26 +23,10 @@ class SnapshotCommandTest {
     private static final long MIB = 1L << 20;
     private static final long GIB = 1L << 30;
 
-    private record Run(int status, String out, String err) {
-        JsonNode json() {
-            try {
-                return new ObjectMapper().readTree(out);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON: " + out, e);
-            }
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @Test
     void jsonCarriesTheScenariosValues() {
-        Run r = run("snapshot", "--json", "--simulate", SCENARIO.toString(), "--gpm-interval", "100");
+        CliRun r = CliRun.run("snapshot", "--json", "--simulate", SCENARIO.toString(), "--gpm-interval", "100");
         assertEquals(0, r.status(), r.err());
         JsonNode j = r.json();
         assertTrue(j.get("simulated").asBoolean());
@@ -119,7 +99,7 @@ class SnapshotCommandTest {
 
     @Test
     void aLostGpuIsNamedInItsErrorsWhileTheOthersAreRead() {
-        Run r = run("snapshot", "--json", "--simulate", "src/test/resources/scenarios/one-gpu-lost.scenario",
+        CliRun r = CliRun.run("snapshot", "--json", "--simulate", "src/test/resources/scenarios/one-gpu-lost.scenario",
                 "--gpm-interval", "100");
         assertEquals(0, r.status(), r.err());
         JsonNode ok = r.json().at("/devices/0");
@@ -129,13 +109,13 @@ class SnapshotCommandTest {
         assertEquals("GPU-10570001-0000-4000-8000-000000000001", lost.get("uuid").asText());
         assertTrue(lost.get("errors").toString().contains("GPU is lost"), lost.toString());
 
-        Run t = run("snapshot", "--simulate", "src/test/resources/scenarios/one-gpu-lost.scenario", "--gpm-interval", "100");
+        CliRun t = CliRun.run("snapshot", "--simulate", "src/test/resources/scenarios/one-gpu-lost.scenario", "--gpm-interval", "100");
         assertTrue(t.out().contains("GPU 1: "), t.out());
     }
 
     @Test
     void tableMarksSimulatedGpus() {
-        Run r = run("snapshot", "--simulate", SCENARIO.toString(), "--gpm-interval", "100");
+        CliRun r = CliRun.run("snapshot", "--simulate", SCENARIO.toString(), "--gpm-interval", "100");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("*** SIMULATED GPUs"), r.out());
         assertTrue(r.out().contains("NVIDIA H100 80GB HBM3 (Simulated)"), r.out());
@@ -144,7 +124,7 @@ class SnapshotCommandTest {
 
     @Test
     void badScenarioIsOneLineNamingFileAndLine() {
-        Run r = run("snapshot", "--simulate", BAD_SCENARIO.toString());
+        CliRun r = CliRun.run("snapshot", "--simulate", BAD_SCENARIO.toString());
         assertEquals(ExitStatus.BAD_INPUT.code(), r.status());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("bad-value.scenario:7: "), r.err());
@@ -153,7 +133,7 @@ class SnapshotCommandTest {
 
     @Test
     void gpmIntervalBelowNvmlsMinimumIsAUsageError() {
-        Run r = run("snapshot", "--simulate", SCENARIO.toString(), "--gpm-interval", "50");
+        CliRun r = CliRun.run("snapshot", "--simulate", SCENARIO.toString(), "--gpm-interval", "50");
         assertEquals(ExitStatus.USAGE.code(), r.status());
     }
 
@@ -162,12 +142,12 @@ class SnapshotCommandTest {
         Path real = realLibrary();
         assumeTrue(Files.exists(real), "Debian's libnvidia-ml1 is not unpacked at " + real
                 + " (.ci/fetch-test-packages.sh could not fetch it)");
-        Run r = run("snapshot", "--nvml-library", real.toString());
+        CliRun r = CliRun.run("snapshot", "--nvml-library", real.toString());
         assertEquals(ExitStatus.NVML_UNAVAILABLE.code(), r.status());
         assertEquals("flopwatch: NVIDIA driver not loaded (NVML error 9: Driver Not Loaded)", r.err().strip());
         assertTrue(r.out().isEmpty());
 
-        Run d = run("doctor", "--nvml-library", real.toString());
+        CliRun d = CliRun.run("doctor", "--nvml-library", real.toString());
         assertEquals(ExitStatus.NVML_UNAVAILABLE.code(), d.status());
         assertTrue(d.out().contains("[PROBLEM] NVML: NVIDIA driver not loaded (NVML error 9: Driver Not Loaded)"), d.out());
         assertTrue(d.out().contains("modprobe nvidia"), d.out());
@@ -175,7 +155,7 @@ class SnapshotCommandTest {
 
     @Test
     void missingLibraryIsOneClearLine() {
-        Run r = run("snapshot", "--nvml-library", "/nonexistent/libnvidia-ml.so.1");
+        CliRun r = CliRun.run("snapshot", "--nvml-library", "/nonexistent/libnvidia-ml.so.1");
         assertEquals(ExitStatus.NVML_UNAVAILABLE.code(), r.status());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().startsWith("flopwatch: NVML library not found"), r.err());
@@ -183,7 +163,7 @@ class SnapshotCommandTest {
 
     @Test
     void doctorOnSimulatedGpusExplainsGpmPerDevice() {
-        Run r = run("doctor", "--json", "--simulate", SCENARIO.toString());
+        CliRun r = CliRun.run("doctor", "--json", "--simulate", SCENARIO.toString());
         assertEquals(ExitStatus.OK.code(), r.status(), r.out() + r.err());
         JsonNode findings = r.json();
         String all = findings.toString();
