@@ -25,8 +25,6 @@ public interface LibC extends Library {
     int MSG_NOSIGNAL = 0x4000;
     /** {@code CLOCK_MONOTONIC}, from include/uapi/linux/time.h. */
     int CLOCK_MONOTONIC = 1;
-    /** {@code sizeof(((struct sockaddr_un *) 0)->sun_path)}. */
-    int SUN_PATH_BYTES = 108;
 
     /** {@code struct timespec { time_t tv_sec; long tv_nsec; }} (both C longs on Linux). */
     @FieldOrder({"tv_sec", "tv_nsec"})
