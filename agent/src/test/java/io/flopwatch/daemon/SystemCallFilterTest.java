@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -45,7 +46,7 @@ class SystemCallFilterTest {
                 "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
                 "io.flopwatch.cli.Main", "snapshot", "--simulate"));
         ShellRun r = ShellRun.run(Map.of(), command);
-        Assumptions.assumeFalse(r.output().toLowerCase(java.util.Locale.ROOT).contains("ptrace")
+        Assumptions.assumeFalse(r.output().toLowerCase(Locale.ROOT).contains("ptrace")
                         && r.output().contains("Operation not permitted"),
                 "ptrace is not permitted here: " + r.output().lines().findFirst().orElse(""));
         assertEquals(0, r.exitCode(), r.output());
