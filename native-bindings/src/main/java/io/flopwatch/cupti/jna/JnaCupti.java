@@ -91,14 +91,24 @@ public final class JnaCupti {
                 String file = lib.getFile() != null ? lib.getFile().getAbsolutePath() : name;
                 return new LoadedLibrary<>(file, Native.load(file, type));
             } catch (UnsatisfiedLinkError e) {
-                String message = String.valueOf(e.getMessage());
-                int newline = message.indexOf('\n');
                 if (reasons.length() == 0) {
-                    reasons.append(newline < 0 ? message : message.substring(0, newline));
+                    reasons.append(firstReason(String.valueOf(e.getMessage())));
                 }
             }
         }
-        return candidates.size() + " candidates tried, first: " + reasons;
+        return reasons + (candidates.size() > 1 ? " (and " + (candidates.size() - 1) + " more candidates)" : "");
+    }
+
+    /**
+     * JNA's message is "Unable to load library 'x':" followed by one line per attempt; the
+     * first attempt's line ("x: cannot open shared object file: …") is the useful part.
+     */
+    static String firstReason(String message) {
+        String[] lines = message.split("\n");
+        if (lines.length > 1 && lines[0].endsWith(":") && !lines[1].isBlank()) {
+            return lines[1].trim();
+        }
+        return lines[0];
     }
 
     /** Throws unless a CUDA driver call returned CUDA_SUCCESS. */
