@@ -124,10 +124,9 @@ final class JnaPmTarget implements PmTarget {
             p.hardwareBufferSize = settings.hardwareBufferBytes();
             p.samplingInterval = settings.samplingInterval();
             p.triggerMode = settings.triggerMode().code();
-            // KEEP_LATEST is not on Turing: there the decode loop must keep up (overflow → restart).
-            p.hwBufferAppendMode = settings.config().chip().startsWith("TU")
-                    ? CuptiLibrary.CUPTI_PM_SAMPLING_HARDWARE_BUFFER_APPEND_MODE_KEEP_OLDEST
-                    : CuptiLibrary.CUPTI_PM_SAMPLING_HARDWARE_BUFFER_APPEND_MODE_KEEP_LATEST;
+            // KEEP_OLDEST on every chip (KEEP_LATEST is not on Turing, and it overwrites silently):
+            // only this mode reports an overflow, which the collector answers with a restart.
+            p.hwBufferAppendMode = CuptiLibrary.CUPTI_PM_SAMPLING_HARDWARE_BUFFER_APPEND_MODE_KEEP_OLDEST;
             lib.check("cuptiPmSamplingSetConfig", lib.api().cuptiPmSamplingSetConfig(p));
 
             List<String> metrics = settings.metrics();

@@ -70,6 +70,13 @@ class CuptiAbiConformanceTest {
         }
     }
 
+    /** The CUDA driver functions, transcribed from cuda.h; each returns CUresult. */
+    private static final List<String[]> CUDA_FUNCTIONS = List.of(
+            new String[] {"cuInit", "unsigned int"},
+            new String[] {"cuDriverGetVersion", "int *"},
+            new String[] {"cuDeviceGetCount", "int *"},
+            new String[] {"cuDeviceGet", "CUdevice *, int"});
+
     /** CUpti_PmSampling_Start_Params → cuptiPmSamplingStart, and so on (the headers' naming). */
     private static String functionFor(String struct) {
         return switch (struct) {
@@ -100,6 +107,11 @@ class CuptiAbiConformanceTest {
             signatures.append("typedef CUptiResult fn_").append(f.getKey()).append("(").append(f.getValue()).append(");\n")
                     .append("fn_").append(f.getKey()).append(" *chk_").append(f.getKey()).append(" = ")
                     .append(f.getKey()).append(";\n");
+        }
+        // CudaDriverLibrary against cuda.h (which the PM sampling header includes).
+        for (String[] f : CUDA_FUNCTIONS) {
+            signatures.append("typedef CUresult fn_").append(f[0]).append("(").append(f[1]).append(");\n")
+                    .append("fn_").append(f[0]).append(" *chk_").append(f[0]).append(" = ").append(f[0]).append(";\n");
         }
         Path signatureSource = dir.resolve("signatures.cpp");
         Files.writeString(signatureSource, signatures);
@@ -161,6 +173,16 @@ class CuptiAbiConformanceTest {
                 + CuptiLibrary.CUPTI_PM_SAMPLING_HARDWARE_BUFFER_APPEND_MODE_KEEP_LATEST;
         if (!constants.equals(expectedConstants)) {
             mismatches.add("enum values: header '" + constants + "', ours '" + expectedConstants + "'");
+        }
+        for (String[] f : CUDA_FUNCTIONS) {
+            boolean found = false;
+            for (Method m : CudaDriverLibrary.class.getMethods()) {
+                found |= m.getName().equals(f[0]) && m.getParameterCount() == f[1].split(",").length
+                        && m.getReturnType() == int.class;
+            }
+            if (!found) {
+                mismatches.add("CudaDriverLibrary lacks int " + f[0]);
+            }
         }
         for (Map.Entry<String, String> f : FUNCTIONS.entrySet()) {
             int arity = f.getValue().split(",").length;
