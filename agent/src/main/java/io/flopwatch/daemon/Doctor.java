@@ -128,7 +128,8 @@ public final class Doctor {
             return;
         }
         out.add(Finding.ok("CUPTI host API", "CUPTI API version " + cupti.apiVersion() + " from " + cupti.library()
-                + "; PM sampling knows " + cupti.supportedChips().size() + " chips"));
+                + "; PM sampling knows " + cupti.supportedChips().size() + " chips: "
+                + String.join(" ", cupti.supportedChips())));
         if (cupti.cudaDriverProblem().isPresent()) {
             out.add(Finding.info("CUPTI PM sampling", "the CUDA driver (libcuda.so.1) cannot be used ("
                     + cupti.cudaDriverProblem().get() + "): no GPU can be sampled; host-side checks still work"));

@@ -231,8 +231,8 @@ public final class CuptiCollector implements AutoCloseable {
      * off until {@link #resume()}. Samples already decoded stay in the current interval.
      */
     public synchronized void pause() {
-        if (state == State.CLOSED || state == State.PAUSED) {
-            return;
+        if (state == State.CLOSED || state == State.PAUSED || state == State.UNAVAILABLE) {
+            return; // nothing held, and nothing to resume into
         }
         if (state == State.RUNNING) {
             try {

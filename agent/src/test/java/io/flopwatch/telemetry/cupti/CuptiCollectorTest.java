@@ -235,6 +235,17 @@ class CuptiCollectorTest {
     }
 
     @Test
+    void pausingAnUnavailableCollectorChangesNothing() {
+        FakePmSampler sampler = new FakePmSampler("GV100");
+        CuptiCollector c = collector(sampler);
+        c.step();
+        c.pause();
+        c.resume();
+        assertEquals(CuptiCollector.State.UNAVAILABLE, c.status().state());
+        assertEquals(1, log.size(), log.toString());
+    }
+
+    @Test
     void closeReleasesTheCountersForGood() {
         FakePmSampler sampler = new FakePmSampler("GH100");
         CuptiCollector c = collector(sampler);
