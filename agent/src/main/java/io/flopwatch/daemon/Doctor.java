@@ -22,6 +22,13 @@ public final class Doctor {
         return findings;
     }
 
+    /** As {@link #examine(NvmlReport, HostProbe)}, plus what the CUPTI libraries themselves report. */
+    public static List<Finding> examine(NvmlReport nvml, HostProbe host, CuptiReport cupti) {
+        List<Finding> findings = examine(nvml, host);
+        cuptiReportFindings(cupti, nvml, findings);
+        return findings;
+    }
+
     static void nvmlFindings(NvmlReport nvml, List<Finding> out) {
         if (nvml.unavailable().isPresent()) {
             String reason = nvml.unavailable().get();
@@ -108,6 +115,39 @@ public final class Doctor {
         }
         out.add(Finding.ok("CUPTI", "found " + libraries.get(libraries.size() - 1)
                 + (libraries.size() > 1 ? " (and " + (libraries.size() - 1) + " more)" : "")));
+    }
+
+    static void cuptiReportFindings(CuptiReport cupti, NvmlReport nvml, List<Finding> out) {
+        if (cupti.unavailable().isPresent()) {
+            boolean allHaveGpm = !nvml.devices().isEmpty()
+                    && nvml.devices().stream().allMatch(d -> d.gpmSupported().orElse(false));
+            if (!allHaveGpm) {
+                out.add(Finding.warn("CUPTI host API", cupti.unavailable().get(),
+                        "Install CUPTI from CUDA 12.6 or newer (in /usr/local/cuda, or set CUDA_HOME)."));
+            }
+            return;
+        }
+        out.add(Finding.ok("CUPTI host API", "CUPTI API version " + cupti.apiVersion() + " from " + cupti.library()
+                + "; PM sampling knows " + cupti.supportedChips().size() + " chips: "
+                + String.join(" ", cupti.supportedChips())));
+        if (cupti.cudaDriverProblem().isPresent()) {
+            out.add(Finding.info("CUPTI PM sampling", "the CUDA driver (libcuda.so.1) cannot be used ("
+                    + cupti.cudaDriverProblem().get() + "): no GPU can be sampled; host-side checks still work"));
+            return;
+        }
+        for (CuptiReport.DeviceChip d : cupti.devices()) {
+            if (d.chip().isEmpty()) {
+                out.add(Finding.warn("CUPTI PM sampling", "GPU " + d.index() + ": chip name unreadable: " + d.error(),
+                        "A MIG, vGPU or WSL device cannot be profiled by CUPTI; NVML still reports it."));
+            } else if (d.family().isPresent()) {
+                out.add(Finding.ok("CUPTI PM sampling", "GPU " + d.index() + ": chip " + d.chip().get()
+                        + ", PM sampling supported (metric set " + d.family().get() + ")"));
+            } else {
+                out.add(Finding.warn("CUPTI PM sampling", "GPU " + d.index() + ": chip " + d.chip().get()
+                        + " has no PM sampling metric set (PM sampling needs Turing or newer)",
+                        "Tensor and SM activity are unavailable on this GPU; NVML utilization still works."));
+            }
+        }
     }
 
     private static String orUnknown(String s) {
