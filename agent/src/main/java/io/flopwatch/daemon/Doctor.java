@@ -15,17 +15,29 @@ public final class Doctor {
     private Doctor() {}
 
     public static List<Finding> examine(NvmlReport nvml, HostProbe host) {
-        List<Finding> findings = new ArrayList<>();
-        nvmlFindings(nvml, findings);
-        profilingFindings(host.profilingRestrictedToAdmins(), host.effectiveCapabilities(), nvml, findings);
+        List<Finding> findings = nvmlAndPermission(nvml, host);
         cuptiFindings(host.cuptiLibraries(), nvml, findings);
         return findings;
     }
 
-    /** As {@link #examine(NvmlReport, HostProbe)}, plus what the CUPTI libraries themselves report. */
+    /**
+     * As {@link #examine(NvmlReport, HostProbe)}, with what the CUPTI libraries themselves
+     * report in place of the file scan; the scan's finding stays only when the host API could
+     * not be used, since it says where CUPTI was looked for.
+     */
     public static List<Finding> examine(NvmlReport nvml, HostProbe host, CuptiReport cupti) {
-        List<Finding> findings = examine(nvml, host);
+        List<Finding> findings = nvmlAndPermission(nvml, host);
+        if (cupti.unavailable().isPresent()) {
+            cuptiFindings(host.cuptiLibraries(), nvml, findings);
+        }
         cuptiReportFindings(cupti, nvml, findings);
+        return findings;
+    }
+
+    private static List<Finding> nvmlAndPermission(NvmlReport nvml, HostProbe host) {
+        List<Finding> findings = new ArrayList<>();
+        nvmlFindings(nvml, findings);
+        profilingFindings(host.profilingRestrictedToAdmins(), host.effectiveCapabilities(), nvml, findings);
         return findings;
     }
 
