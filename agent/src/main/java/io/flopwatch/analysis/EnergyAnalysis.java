@@ -66,16 +66,4 @@ public final class EnergyAnalysis {
         }
         return OptionalDouble.of(usageWatts.getAsDouble() / enforcedLimitWatts.getAsDouble());
     }
-
-    /**
-     * The energy per token a rate implies if every GPU drew {@code wattsPerGpu} (e.g. its power
-     * limit): wattsPerGpu × gpus ÷ tokens/s. Used by the roofline to give the ceiling a measured
-     * joules-per-token figure can be compared with.
-     */
-    public static double joulesPerTokenAt(double wattsPerGpu, int gpus, double tokensPerSecond) {
-        if (!(wattsPerGpu > 0) || gpus <= 0 || !(tokensPerSecond > 0)) {
-            throw new IllegalArgumentException("power, GPU count and token rate must be positive");
-        }
-        return wattsPerGpu * gpus / tokensPerSecond;
-    }
 }

@@ -72,13 +72,6 @@ class EnergyAnalysisTest {
     }
 
     @Test
-    void joulesPerTokenAtAPowerLimit() {
-        // 8 × 700 W ÷ 26.8 tokens/s (the RooflineTest's 1T-parameter bandwidth bound) = 208.955 J/token.
-        assertEquals(5600 / 26.8, EnergyAnalysis.joulesPerTokenAt(700, 8, 26.8), 1e-9);
-        assertThrows(IllegalArgumentException.class, () -> EnergyAnalysis.joulesPerTokenAt(700, 8, 0));
-    }
-
-    @Test
     void energyRateAveragesOverTheWindow() {
         FakeTicker t = new FakeTicker();
         EnergyRate r = new EnergyRate(Duration.ofSeconds(60));
