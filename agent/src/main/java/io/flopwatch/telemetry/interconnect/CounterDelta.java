@@ -23,7 +23,7 @@ import java.util.OptionalLong;
  *   <li>current &lt; previous with the previous value in the upper half of the 32-bit range and the current
  *       one in the lower half: assumed to be one 32-bit wrap ({@link Kind#WRAPPED_32});</li>
  *   <li>current &lt; previous with a previous value above 32 bits: a 64-bit counter cannot plausibly wrap
- *       (2⁶⁴ four-octet words at 800 Gb/s take over 5,000 years), so the counter was reset (driver
+ *       (2⁶⁴ four-octet words = 5.9 × 10²⁰ bits take about 23 years at a sustained 800 Gb/s), so the counter was reset (driver
  *       reload, {@code perfquery -R}): {@link Kind#RESET}, no delta;</li>
  *   <li>any other decrease: {@link Kind#RESET}.</li>
  * </ul>
