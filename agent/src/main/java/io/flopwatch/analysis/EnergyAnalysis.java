@@ -11,8 +11,8 @@ import java.util.OptionalDouble;
  * <p>Joules per token = (Σ over the workload's GPUs of average watts) ÷ tokens per second, since
  * 1 W = 1 J/s. Model FLOP/s per watt = achieved model FLOP/s ÷ average watts, which is also model
  * FLOPs per joule (the unit of the Green500 list's GFLOPS/W). Only what NVML's power and energy
- * readings cover is counted (the NVML reference describes power usage as that of the GPU's board,
- * memory included); CPUs, NICs, switches, fans and cooling are not, so these are lower bounds on
+ * readings cover is counted (nvml.h: power usage "for this GPU ... and its associated circuitry
+ * (e.g. memory)"); CPUs, NICs, switches, fans and cooling are not, so these are lower bounds on
  * the node's energy per token.
  */
 public final class EnergyAnalysis {
