@@ -1,0 +1,91 @@
+package io.flopwatch.analysis;
+
+import io.flopwatch.gpu.GpuCatalog;
+import io.flopwatch.gpu.GpuSpec;
+import io.flopwatch.gpu.Precision;
+import io.flopwatch.nvml.DeviceSample;
+import io.flopwatch.nvml.GpmMetric;
+import io.flopwatch.telemetry.GpuRecord;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/** Pure functions from one {@link GpuRecord} to its {@link GpuAnalysis}. */
+public final class GpuAnalyzer {
+
+    /** The simulated library names its devices "<real name> (Simulated)"; the catalog knows the real name. */
+    static final String SIMULATED_SUFFIX = " (Simulated)";
+    /** GPM reports PCIe and NVLink rates in MiB/s (nvml.h, nvmlGpmMetricId_t). */
+    static final double MIB = 1024.0 * 1024.0;
+
+    private GpuAnalyzer() {
+    }
+
+    /** The catalog entry of an NVML device name, simulated or not. */
+    public static Optional<GpuSpec> catalogEntry(GpuCatalog catalog, String nvmlName) {
+        String name = nvmlName.endsWith(SIMULATED_SUFFIX)
+                ? nvmlName.substring(0, nvmlName.length() - SIMULATED_SUFFIX.length()) : nvmlName;
+        return name.isEmpty() ? Optional.empty() : catalog.find(name);
+    }
+
+    public static GpuAnalysis analyze(GpuRecord gpu, Optional<GpuSpec> spec, Precision precision) {
+        Optional<DeviceSample> s = gpu.sample();
+        double kernelActive = s.map(x -> percent(x.utilization().gpuPercent())).orElse(Double.NaN);
+        double smActive = gpmRatio(gpu, GpmMetric.SM_UTIL);
+        double tensorActive = gpmRatio(gpu, GpmMetric.ANY_TENSOR_UTIL);
+        double dram = gpmRatio(gpu, GpmMetric.DRAM_BW_UTIL);
+        double nvlink = (value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_TX_PER_SEC))
+                + value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_RX_PER_SEC))) * MIB;
+        double pcie = (value(gpu.gpmValue(GpmMetric.PCIE_TX_PER_SEC))
+                + value(gpu.gpmValue(GpmMetric.PCIE_RX_PER_SEC))) * MIB;
+        double nvlinkBandwidth = spec.map(GpuSpec::nvlinkBandwidthBytesPerSecond).orElse(0.0);
+        double nvlinkRatio = nvlinkBandwidth > 0 ? nvlink / nvlinkBandwidth : Double.NaN;
+        double smClock = s.map(x -> value(x.clocks().smHertz())).orElse(Double.NaN);
+        double smClockMax = s.map(x -> value(x.clocks().smMaxHertz())).orElse(Double.NaN);
+        long reasons = s.map(x -> x.clocks().eventReasons().orElse(0L)).orElse(0L);
+        int processes = gpu.collectors().containsKey(io.flopwatch.telemetry.Collectors.PROCESSES)
+                && gpu.collectors().get(io.flopwatch.telemetry.Collectors.PROCESSES).success()
+                ? gpu.processes().size() : -1;
+        double densePeak = spec.flatMap(g -> g.densePeak(precision)).orElse(Double.NaN);
+        double clockPeak = Double.isNaN(smClock) ? Double.NaN
+                : spec.flatMap(g -> g.clockAwarePeak(precision, smClock)).orElse(Double.NaN);
+        DiagnosisState state = Diagnosis.ofGpu(new Diagnosis.Input(kernelActive, smActive, tensorActive, dram,
+                nvlinkRatio, smClock / smClockMax, reasons, processes));
+        return new GpuAnalysis(
+                gpu.index(),
+                gpu.identity().map(i -> i.uuid()).orElse(""),
+                gpu.identity().map(i -> i.name()).orElse(""),
+                spec.map(GpuSpec::id).orElse(""),
+                kernelActive, smActive, gpmRatio(gpu, GpmMetric.SM_OCCUPANCY), tensorActive, dram,
+                gpmRatio(gpu, GpmMetric.FP64_UTIL), gpmRatio(gpu, GpmMetric.FP32_UTIL),
+                gpmRatio(gpu, GpmMetric.FP16_UTIL),
+                nvlink, nvlinkRatio, pcie, smClock, smClockMax, reasons, processes,
+                precision, densePeak, clockPeak, tensorFlopsEstimate(tensorActive, densePeak), state);
+    }
+
+    /**
+     * Tensor active × dense peak of the workload's precision. An estimate: the pipe counter
+     * says a tensor pipe was busy, not how many FLOPs it did, and counts every tensor data type
+     * (DESIGN.md, "GPU facts").
+     */
+    public static double tensorFlopsEstimate(double tensorActiveRatio, double densePeakFlops) {
+        return tensorActiveRatio * densePeakFlops;
+    }
+
+    private static double gpmRatio(GpuRecord gpu, int metricId) {
+        return gpu.gpmValue(metricId).orElse(Double.NaN) / 100.0;
+    }
+
+    private static double percent(OptionalInt p) {
+        return p.isPresent() ? p.getAsInt() / 100.0 : Double.NaN;
+    }
+
+    private static double value(OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : Double.NaN;
+    }
+
+    private static double value(OptionalDouble v) {
+        return v.isPresent() ? v.getAsDouble() : Double.NaN;
+    }
+}
