@@ -49,6 +49,19 @@ public record GpuRecord(
         return v == null ? OptionalDouble.empty() : OptionalDouble.of(v);
     }
 
+    /** A one-off reading (from {@code flopwatch snapshot}) as a record the analysis takes. */
+    public static GpuRecord of(DeviceReading d, long nanoTime) {
+        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes());
+        d.identity().ifPresent(b::identity);
+        d.sample().ifPresent(b::sample);
+        Map<String, CollectorResult> results = new LinkedHashMap<>();
+        results.put(Collectors.DEVICE, new CollectorResult(0, d.sample().isPresent(), ""));
+        results.put(Collectors.PROCESSES, new CollectorResult(0, d.errors().stream()
+                .noneMatch(e -> e.contains("Process")), ""));
+        return b.build(nanoTime, d.sample().isPresent(), d.sample().isPresent() ? "" : String.join("; ", d.errors()),
+                results);
+    }
+
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors);
