@@ -139,7 +139,8 @@ public final class ConfigLoader {
     private static AgentConfig.Sampling sampling(Node n) {
         Duration interval = DEFAULT_INTERVAL;
         Duration deadline = null;
-        Set<String> collectors = new LinkedHashSet<>(List.of(Collectors.DEVICE, Collectors.GPM, Collectors.PROCESSES));
+        Set<String> collectors = new LinkedHashSet<>(
+                List.of(Collectors.DEVICE, Collectors.GPM, Collectors.PROCESSES, Collectors.XID));
         Optional<Path> library = Optional.empty();
         Optional<String> simulate = Optional.empty();
         if (n != null) {

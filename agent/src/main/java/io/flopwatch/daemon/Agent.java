@@ -43,7 +43,8 @@ public final class Agent implements AutoCloseable {
         GpuCatalog catalog = GpuCatalog.load(config.analysis().gpuCatalog());
         LiveAnalyzer analyzer = new LiveAnalyzer(config, catalog, ticker);
         AgentConfig.Sampling s = config.sampling();
-        sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.interval(), s.deadline(), ticker, analyzer);
+        sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.collectors().contains(Collectors.XID),
+                s.interval(), s.deadline(), ticker, analyzer);
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);
         sampler.addListener(metrics::sync);

@@ -170,6 +170,13 @@ public final class SnapshotMetrics {
                     .tags(t).baseUnit("joules")
                     .description("Energy used since the driver was loaded (NVML total energy consumption)")
                     .register(registry);
+            FunctionCounter.builder("flopwatch.gpu.xid.errors", this,
+                            m -> m.latest.get().gpu(i).map(g -> (double) g.xidErrors()).orElse(Double.NaN))
+                    .tags(t)
+                    .description("Xid error events on the GPU since the agent started (NVML events; the xid collector)")
+                    .register(registry);
+            gauge("flopwatch.gpu.last.xid", t, null, "The last Xid error code seen on the GPU, 0 when none",
+                    x -> x.gpu(i).map(g -> (double) g.lastXid()).orElse(Double.NaN));
             for (ClockEventReason r : ClockEventReason.values()) {
                 sample(t.and("reason", r.label()), i, "flopwatch.gpu.clock.event.reason.active", null,
                         "1 while this clock event (throttle) reason holds the clocks down (NVML clock event reasons)",

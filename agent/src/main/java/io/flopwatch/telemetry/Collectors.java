@@ -16,6 +16,8 @@ public final class Collectors {
     public static final String GPM = "gpm";
     /** Compute processes on each GPU. */
     public static final String PROCESSES = "processes";
+    /** Xid error events, waited for on a thread of their own (not a per-cycle collector). */
+    public static final String XID = "xid";
 
     /** What the GPM collector asks for: the activity ratios and interconnect rates the analysis uses. */
     static final int[] GPM_METRICS = {
@@ -25,12 +27,12 @@ public final class Collectors {
         GpmMetric.NVLINK_TOTAL_TX_PER_SEC, GpmMetric.NVLINK_TOTAL_RX_PER_SEC,
     };
 
-    public static final Set<String> NAMES = Set.of(DEVICE, GPM, PROCESSES);
+    public static final Set<String> NAMES = Set.of(DEVICE, GPM, PROCESSES, XID);
 
     private Collectors() {
     }
 
-    /** The built-in collectors named in {@code enabled}, in a fixed order. */
+    /** The built-in per-cycle collectors named in {@code enabled}, in a fixed order ({@link #XID} is not one). */
     public static Map<String, Collector> builtIn(Set<String> enabled) {
         Map<String, Collector> all = new LinkedHashMap<>();
         all.put(DEVICE, (nvml, i, into) -> into.sample(nvml.sample(i)));

@@ -25,6 +25,8 @@ import java.util.OptionalDouble;
  *                       with at least one collector succeeding; false for a stale record
  * @param reason         why the device is down ("" when up)
  * @param collectors     each collector's result on this device in the cycle that produced the values
+ * @param xidErrors      Xid events seen on this GPU since the agent started (the {@code xid} collector)
+ * @param lastXid        the last Xid seen, 0 when none
  */
 public record GpuRecord(
         int index,
@@ -35,7 +37,9 @@ public record GpuRecord(
         long sampledAtNanos,
         boolean up,
         String reason,
-        Map<String, CollectorResult> collectors) {
+        Map<String, CollectorResult> collectors,
+        long xidErrors,
+        long lastXid) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
@@ -64,7 +68,13 @@ public record GpuRecord(
 
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
-        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors);
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
+                lastXid);
+    }
+
+    /** The same record with the Xid counts the event thread has seen. */
+    public GpuRecord withXid(long events, long last) {
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -111,7 +121,7 @@ public record GpuRecord(
         }
 
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
-            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results);
+            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0);
         }
     }
 }

@@ -43,6 +43,8 @@ public final class Sampler implements AutoCloseable {
     private final AtomicReference<Snapshot> latest;
     private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
 
+    private final boolean watchXid;
+    private XidWatcher xid;
     private NvmlSession control;
     private Optional<SystemInfo> system = Optional.empty();
     private boolean simulated;
@@ -59,6 +61,13 @@ public final class Sampler implements AutoCloseable {
      */
     public Sampler(NvmlOpener opener, Map<String, Collector> collectors, Duration interval, Duration deadline,
                    Ticker ticker, Analyzer analyzer) {
+        this(opener, collectors, false, interval, deadline, ticker, analyzer);
+    }
+
+    /** @param watchXid wait for Xid events on a thread of their own (the {@code xid} collector) */
+    public Sampler(NvmlOpener opener, Map<String, Collector> collectors, boolean watchXid, Duration interval,
+                   Duration deadline, Ticker ticker, Analyzer analyzer) {
+        this.watchXid = watchXid;
         this.opener = opener;
         this.collectors = Map.copyOf(new LinkedHashMap<>(collectors));
         this.interval = interval;
@@ -130,6 +139,7 @@ public final class Sampler implements AutoCloseable {
             for (DeviceWorker w : workers) {
                 GpuRecord r = w.await(deadlineNanos);
                 if (r != null) {
+                    r = withXid(r);
                     lastRecords.put(w.index(), r);
                     records.add(r);
                 } else {
@@ -137,6 +147,7 @@ public final class Sampler implements AutoCloseable {
                     String why = "collection did not finish within " + deadline.toMillis() + " ms";
                     GpuRecord stale = last != null ? last.stale(why)
                             : new GpuRecord.Builder(w.index()).build(ticker.nanoTime(), false, why, Map.of());
+                    stale = withXid(stale);
                     lastRecords.put(w.index(), stale);
                     records.add(stale);
                 }
@@ -157,6 +168,14 @@ public final class Sampler implements AutoCloseable {
         return s;
     }
 
+    private GpuRecord withXid(GpuRecord r) {
+        if (xid == null) {
+            return r;
+        }
+        XidWatcher.XidCount x = xid.count(r.index());
+        return r.withXid(x.events(), x.lastXid());
+    }
+
     private void tryOpen() {
         long now = ticker.nanoTime();
         if (now - nextOpenAttemptNanos < 0) {
@@ -171,6 +190,9 @@ public final class Sampler implements AutoCloseable {
                 workers.add(new DeviceWorker(i, opener, collectors, ticker));
             }
             control = s;
+            if (watchXid) {
+                xid = new XidWatcher(opener);
+            }
             nvmlReason = "";
             retry = FIRST_RETRY;
             LOG.info("NVML opened: {} GPUs{}", count, simulated ? " (simulated)" : "");
@@ -223,6 +245,9 @@ public final class Sampler implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (xid != null) {
+            xid.close();
         }
         if (control != null) {
             control.close();

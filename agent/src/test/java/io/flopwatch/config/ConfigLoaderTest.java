@@ -22,7 +22,7 @@ class ConfigLoaderTest {
         assertEquals(9479, c.web().port());
         assertEquals(Duration.ofSeconds(1), c.sampling().interval());
         assertEquals(Duration.ofMillis(500), c.sampling().deadline());
-        assertEquals(3, c.sampling().collectors().size());
+        assertEquals(4, c.sampling().collectors().size());
         assertEquals(Precision.BF16, c.analysis().defaultPrecision());
         assertTrue(c.exporters().prometheus());
         assertTrue(c.push().enabled());

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * One simulated GPU hangs (agent/src/test/resources/scenarios/hang-3x-h100.scenario: every
  * utilization read on GPU 1 blocks from t = 1.5 s to t = 4 s): /metrics still answers, GPU 1
  * goes stale (up 0, its sample age grows), GPUs 0 and 2 keep updating, and GPU 1 recovers by
- * itself when the call returns. Runs on real time (the hang is real), bounded by polling with
+ * itself when the call returns; the Xid event of GPU 2 is counted. Runs on real time (the hang is real), bounded by polling with
  * limits; it asserts on states, never on durations.
  */
 class AgentFaultTest {
@@ -66,6 +66,11 @@ class AgentFaultTest {
                     && gpu(s, 1).sampledAtNanos() > gpu(stale, 1).sampledAtNanos());
             assertTrue(recovered.gpus().stream().allMatch(GpuRecord::up));
             assertTrue(up.nvmlUp());
+
+            // The Xid thread saw GPU 2's event; the others have none.
+            Snapshot xid = await(agent, s -> gpu(s, 2).xidErrors() == 1);
+            assertEquals(79, gpu(xid, 2).lastXid());
+            assertEquals(0, gpu(xid, 0).xidErrors());
         }
     }
 
