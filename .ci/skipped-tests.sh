@@ -15,7 +15,7 @@ for f in sys.argv[1:]:
     for case in ET.parse(f).getroot().iter("testcase"):
         s = case.find("skipped")
         if s is not None:
-            reason = (s.get("message") or s.text or "no reason given").strip()
+            reason = (s.get("message") or s.text or "no reason given").strip().splitlines()[0]
             rows.append(f"  SKIPPED {case.get('classname')}.{case.get('name')}: {reason}")
 if rows:
     print(f"[skipped tests: {len(rows)}]")

@@ -42,7 +42,8 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         NvmlSource source = nvmlOptions.source();
         NvmlReport report = report(source);
-        List<Finding> findings = Doctor.examine(report, HostProbe.system());
+        List<Finding> findings = Doctor.examine(report, HostProbe.system(),
+                io.flopwatch.daemon.CuptiReport.probe(java.util.Optional.empty()));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

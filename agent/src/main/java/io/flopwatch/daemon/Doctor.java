@@ -15,10 +15,29 @@ public final class Doctor {
     private Doctor() {}
 
     public static List<Finding> examine(NvmlReport nvml, HostProbe host) {
+        List<Finding> findings = nvmlAndPermission(nvml, host);
+        cuptiFindings(host.cuptiLibraries(), nvml, findings);
+        return findings;
+    }
+
+    /**
+     * As {@link #examine(NvmlReport, HostProbe)}, with what the CUPTI libraries themselves
+     * report in place of the file scan; the scan's finding stays only when the host API could
+     * not be used, since it says where CUPTI was looked for.
+     */
+    public static List<Finding> examine(NvmlReport nvml, HostProbe host, CuptiReport cupti) {
+        List<Finding> findings = nvmlAndPermission(nvml, host);
+        if (cupti.unavailable().isPresent()) {
+            cuptiFindings(host.cuptiLibraries(), nvml, findings);
+        }
+        cuptiReportFindings(cupti, nvml, findings);
+        return findings;
+    }
+
+    private static List<Finding> nvmlAndPermission(NvmlReport nvml, HostProbe host) {
         List<Finding> findings = new ArrayList<>();
         nvmlFindings(nvml, findings);
         profilingFindings(host.profilingRestrictedToAdmins(), host.effectiveCapabilities(), nvml, findings);
-        cuptiFindings(host.cuptiLibraries(), nvml, findings);
         return findings;
     }
 
@@ -108,6 +127,39 @@ public final class Doctor {
         }
         out.add(Finding.ok("CUPTI", "found " + libraries.get(libraries.size() - 1)
                 + (libraries.size() > 1 ? " (and " + (libraries.size() - 1) + " more)" : "")));
+    }
+
+    static void cuptiReportFindings(CuptiReport cupti, NvmlReport nvml, List<Finding> out) {
+        if (cupti.unavailable().isPresent()) {
+            boolean allHaveGpm = !nvml.devices().isEmpty()
+                    && nvml.devices().stream().allMatch(d -> d.gpmSupported().orElse(false));
+            if (!allHaveGpm) {
+                out.add(Finding.warn("CUPTI host API", cupti.unavailable().get(),
+                        "Install CUPTI from CUDA 12.6 or newer (in /usr/local/cuda, or set CUDA_HOME)."));
+            }
+            return;
+        }
+        out.add(Finding.ok("CUPTI host API", "CUPTI API version " + cupti.apiVersion() + " from " + cupti.library()
+                + "; PM sampling knows " + cupti.supportedChips().size() + " chips: "
+                + String.join(" ", cupti.supportedChips())));
+        if (cupti.cudaDriverProblem().isPresent()) {
+            out.add(Finding.info("CUPTI PM sampling", "the CUDA driver (libcuda.so.1) cannot be used ("
+                    + cupti.cudaDriverProblem().get() + "): no GPU can be sampled; host-side checks still work"));
+            return;
+        }
+        for (CuptiReport.DeviceChip d : cupti.devices()) {
+            if (d.chip().isEmpty()) {
+                out.add(Finding.warn("CUPTI PM sampling", "GPU " + d.index() + ": chip name unreadable: " + d.error(),
+                        "A MIG, vGPU or WSL device cannot be profiled by CUPTI; NVML still reports it."));
+            } else if (d.family().isPresent()) {
+                out.add(Finding.ok("CUPTI PM sampling", "GPU " + d.index() + ": chip " + d.chip().get()
+                        + ", PM sampling supported (metric set " + d.family().get() + ")"));
+            } else {
+                out.add(Finding.warn("CUPTI PM sampling", "GPU " + d.index() + ": chip " + d.chip().get()
+                        + " has no PM sampling metric set (PM sampling needs Turing or newer)",
+                        "Tensor and SM activity are unavailable on this GPU; NVML utilization still works."));
+            }
+        }
     }
 
     private static String orUnknown(String s) {

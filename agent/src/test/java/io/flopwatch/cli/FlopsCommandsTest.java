@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,26 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The flops, mfu and roofline commands end to end through Main: exit statuses, JSON fields, errors. */
 class FlopsCommandsTest {
 
-    private record Run(int status, String out, String err) {
-        JsonNode json() {
-            try {
-                return new ObjectMapper().readTree(out);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON: " + out, e);
-            }
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @Test
     void flopsJsonHasTheDocumentedFields() {
-        Run r = run("flops", "--model", "gpt2", "--seq-len", "1024", "--json");
+        CliRun r = CliRun.run("flops", "--model", "gpt2", "--seq-len", "1024", "--json");
         assertEquals(0, r.status(), r.err());
         JsonNode j = r.json();
         assertEquals(124_439_808L, j.get("params_total").asLong());
@@ -51,36 +32,36 @@ class FlopsCommandsTest {
 
     @Test
     void flopsTableAndRecomputation() {
-        Run r = run("flops", "--model", "llama-3-8b", "--seq-len", "8192", "--recompute", "full", "--formula", "detailed");
+        CliRun r = CliRun.run("flops", "--model", "llama-3-8b", "--seq-len", "8192", "--recompute", "full", "--formula", "detailed");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("attention_scores"), r.out());
         assertTrue(r.out().contains("hardware FLOPs/token"), r.out());
-        Run j = run("flops", "--model", "llama-3-8b", "--seq-len", "8192", "--recompute", "full", "--json");
+        CliRun j = CliRun.run("flops", "--model", "llama-3-8b", "--seq-len", "8192", "--recompute", "full", "--json");
         assertTrue(j.json().get("hardware_flops_per_token").asDouble() > j.json().get("flops_per_token").asDouble());
     }
 
     @Test
     void paramsAloneAndOtherFormulasAndModes() {
-        Run r = run("flops", "--params", "7e9", "--seq-len", "4096", "--formula", "6n", "--json");
+        CliRun r = CliRun.run("flops", "--params", "7e9", "--seq-len", "4096", "--formula", "6n", "--json");
         assertEquals(0, r.status(), r.err());
         assertEquals(6 * 7e9, r.json().get("flops_per_token").asDouble());
         assertEquals("6n", r.json().get("formula").asText());
         assertTrue(r.json().get("flops_per_token_by_formula").get("megatron").isNull());
-        Run prefill = run("flops", "--model", "llama-3-8b", "--mode", "prefill", "--seq-len", "1000", "--json");
+        CliRun prefill = CliRun.run("flops", "--model", "llama-3-8b", "--mode", "prefill", "--seq-len", "1000", "--json");
         assertEquals(0, prefill.status(), prefill.err());
         assertEquals(1000 * prefill.json().get("flops_per_token").asDouble(),
                 prefill.json().get("flops_per_sequence").asDouble(), 1);
-        assertEquals(ExitStatus.USAGE.code(), run("flops", "--model", "gpt2", "--seq-len", "8", "--formula", "chinchilla").status());
-        assertEquals(ExitStatus.USAGE.code(), run("flops", "--seq-len", "8").status());
-        assertEquals(ExitStatus.USAGE.code(), run("flops", "--model", "gpt2", "--params", "1e9", "--seq-len", "8").status());
+        assertEquals(ExitStatus.USAGE.code(), CliRun.run("flops", "--model", "gpt2", "--seq-len", "8", "--formula", "chinchilla").status());
+        assertEquals(ExitStatus.USAGE.code(), CliRun.run("flops", "--seq-len", "8").status());
+        assertEquals(ExitStatus.USAGE.code(), CliRun.run("flops", "--model", "gpt2", "--params", "1e9", "--seq-len", "8").status());
     }
 
     @Test
     void decodeNeedsAContext() {
-        Run r = run("flops", "--model", "llama-3-8b", "--mode", "decode");
+        CliRun r = CliRun.run("flops", "--model", "llama-3-8b", "--mode", "decode");
         assertEquals(ExitStatus.USAGE.code(), r.status());
         assertTrue(r.err().contains("--context"), r.err());
-        Run ok = run("flops", "--model", "llama-3-8b", "--mode", "decode", "--context", "4096", "--json");
+        CliRun ok = CliRun.run("flops", "--model", "llama-3-8b", "--mode", "decode", "--context", "4096", "--json");
         assertEquals(0, ok.status(), ok.err());
         assertEquals(4096, ok.json().get("context_tokens").asLong());
     }
@@ -89,7 +70,7 @@ class FlopsCommandsTest {
     void aBadSpecFileIsOneLineWithFileLineColumnAndExit3(@TempDir Path dir) throws IOException {
         Path spec = dir.resolve("model.yaml");
         Files.writeString(spec, "hidden_size: 512\nnum_layers: 4\nnum_heads: 8\nffn_size: 2048\nvocab_szie: 1000\n");
-        Run r = run("flops", "--model", spec.toString(), "--seq-len", "128");
+        CliRun r = CliRun.run("flops", "--model", spec.toString(), "--seq-len", "128");
         assertEquals(ExitStatus.BAD_INPUT.code(), r.status());
         assertEquals("flopwatch: " + spec + ":5:1: vocab_szie: unknown key", r.err().lines().findFirst().orElseThrow()
                 .replaceAll(" \\(expected.*", ""));
@@ -101,7 +82,7 @@ class FlopsCommandsTest {
     void aBadHfConfigIsOneLineAndExit3(@TempDir Path dir) throws IOException {
         Path cfg = dir.resolve("config.json");
         Files.writeString(cfg, "{\n  \"model_type\": \"llama\",\n  \"hidden_size\": 4096\n}\n");
-        Run r = run("flops", "--model", dir.toString(), "--seq-len", "128");
+        CliRun r = CliRun.run("flops", "--model", dir.toString(), "--seq-len", "128");
         assertEquals(ExitStatus.BAD_INPUT.code(), r.status());
         assertTrue(r.err().startsWith("flopwatch: " + cfg + ":1:1: "), r.err());
         assertTrue(r.err().contains("num_hidden_layers"), r.err());
@@ -110,7 +91,7 @@ class FlopsCommandsTest {
 
     @Test
     void anUnknownModelIsExit3() {
-        Run r = run("flops", "--model", "no-such-model", "--seq-len", "128");
+        CliRun r = CliRun.run("flops", "--model", "no-such-model", "--seq-len", "128");
         assertEquals(ExitStatus.BAD_INPUT.code(), r.status());
         assertTrue(r.err().contains("neither a preset"), r.err());
     }
@@ -118,7 +99,7 @@ class FlopsCommandsTest {
     @Test
     void mfuReproducesPalmTable3() {
         // PaLM Table 3: 540B, 238.3K tokens/s on 6144 TPU v4 chips at 275 TFLOP/s: MFU 46.2%.
-        Run r = run("mfu", "--model", "palm-540b", "--seq-len", "2048", "--tokens-per-second", "238.3e3",
+        CliRun r = CliRun.run("mfu", "--model", "palm-540b", "--seq-len", "2048", "--tokens-per-second", "238.3e3",
                 "--gpus", "6144", "--peak-flops", "275e12", "--json");
         assertEquals(0, r.status(), r.err());
         JsonNode j = r.json();
@@ -130,7 +111,7 @@ class FlopsCommandsTest {
 
     @Test
     void mfuOnACatalogGpuWithRecomputationAndClock() {
-        Run r = run("mfu", "--model", "llama-3-70b", "--seq-len", "8192", "--tokens-per-second", "100000",
+        CliRun r = CliRun.run("mfu", "--model", "llama-3-70b", "--seq-len", "8192", "--tokens-per-second", "100000",
                 "--gpus", "256", "--gpu", "NVIDIA H100 80GB HBM3", "--dtype", "bf16", "--recompute", "selective",
                 "--sm-clock-mhz", "1500", "--json");
         assertEquals(0, r.status(), r.err());
@@ -143,16 +124,16 @@ class FlopsCommandsTest {
 
     @Test
     void mfuNeedsExactlyOnePeakSource() {
-        Run r = run("mfu", "--model", "gpt2", "--seq-len", "1024", "--tokens-per-second", "1");
+        CliRun r = CliRun.run("mfu", "--model", "gpt2", "--seq-len", "1024", "--tokens-per-second", "1");
         assertEquals(ExitStatus.USAGE.code(), r.status());
-        Run unknown = run("mfu", "--model", "gpt2", "--seq-len", "1024", "--tokens-per-second", "1", "--gpu", "tpu-v9");
+        CliRun unknown = CliRun.run("mfu", "--model", "gpt2", "--seq-len", "1024", "--tokens-per-second", "1", "--gpu", "tpu-v9");
         assertEquals(ExitStatus.BAD_INPUT.code(), unknown.status());
         assertTrue(unknown.err().startsWith("flopwatch: --gpu: unknown GPU 'tpu-v9'"), unknown.err());
     }
 
     @Test
     void rooflineChecksTheSemiAnalysisClaimInOneCommand() {
-        Run r = run("roofline", "--params", "1e12", "--gpu", "h100-sxm", "--gpus", "8", "--weight-bytes", "1",
+        CliRun r = CliRun.run("roofline", "--params", "1e12", "--gpu", "h100-sxm", "--gpus", "8", "--weight-bytes", "1",
                 "--batch", "1", "--context", "2048", "--tokens-per-second", "20", "--json");
         assertEquals(0, r.status(), r.err());
         JsonNode j = r.json();
@@ -166,7 +147,7 @@ class FlopsCommandsTest {
 
     @Test
     void rooflineTable() {
-        Run r = run("roofline", "--model", "llama-3-70b", "--gpu", "h200", "--gpus", "4", "--batch", "32",
+        CliRun r = CliRun.run("roofline", "--model", "llama-3-70b", "--gpu", "h200", "--gpus", "4", "--batch", "32",
                 "--context", "8192");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("attainable"), r.out());

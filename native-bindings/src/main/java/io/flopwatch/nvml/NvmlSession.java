@@ -12,11 +12,12 @@ import java.util.OptionalInt;
  * FUNCTION_NOT_FOUND) are absent values in the returned records; any other NVML error is an
  * {@link NvmlException} carrying the function, code and NVML's message.
  *
- * <p>Thread-safety: implementations are safe to call from several threads; calls are
- * serialized per session (the sampler calls from one thread anyway). {@link EventWatcher#await}
- * does not hold that lock, so a thread may wait for events while another samples. A hung
- * NVML call blocks the session's other calls: callers put deadlines around collection, not
- * inside this interface.
+ * <p>Thread-safety: implementations are safe to call from several threads. Calls on different
+ * devices run in parallel; calls on one device run one at a time. A call that hangs in the
+ * driver therefore holds up only its own device (and later calls on it), never the others:
+ * callers put deadlines around each device's collection, not inside this interface.
+ * {@link EventWatcher#await} holds no device, so a thread may wait for events while others
+ * sample. {@link #close()} waits for calls in flight.
  *
  * <p>An interface so that the agent's tests can implement it by hand; the real one is
  * opened from an {@link NvmlSource}.

@@ -12,6 +12,11 @@ import java.util.List;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +77,31 @@ class SimulatedFaultsTest {
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
             assertEquals(OptionalInt.of(41), s.thermal().gpuTemperatureCelsius());
             assertTrue(elapsedMillis >= 200, "sample returned after " + elapsedMillis + " ms, before the injected delay");
+        }
+    }
+
+    @Test
+    void aHungCallHoldsUpOnlyItsOwnDevice() throws Exception {
+        SimulatorControl.freezeClockAt(35); // inside the window in which device 1's clock reading hangs
+        try (NvmlSession nvml = NvmlSource.simulated(SimulatedNvmlTest.scenario("faults.scenario")).open()) {
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<DeviceSample> hung = pool.submit(() -> nvml.sample(1));
+                // Device 0 must answer while device 1's call is stuck in the driver. The timeout
+                // only bounds a failing run; nothing is asserted about how long it took.
+                DeviceSample other = pool.submit(() -> nvml.sample(0)).get(60, TimeUnit.SECONDS);
+                assertEquals(OptionalDouble.of(100.0), other.power().usageWatts());
+                assertTrue(!hung.isDone(), "device 1's call should still be hanging");
+
+                SimulatorControl.freezeClockAt(40); // the hang window ends; the stuck call returns
+                try {
+                    hung.get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    assertTrue(e.getCause() instanceof NvmlException, e.toString());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 

@@ -33,13 +33,19 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntSupplier;
 
 /**
  * {@link NvmlSession} over JNA. Return codes are converted here, once: SUCCESS → value;
  * NOT_SUPPORTED, NO_PERMISSION, FUNCTION_NOT_FOUND → absent value; anything else →
  * {@link NvmlException} with the function, the code and {@code nvmlErrorString}.
- * Public methods are synchronized (one scratch buffer, one handle cache per session).
+ * Concurrency: calls on different devices run in parallel, calls on one device one at a time
+ * (its GPM sample pair and buffers are per device), so a call that hangs in the driver holds up
+ * only its own device: the sampler marks that device stale and keeps reading the others.
+ * Out-parameter buffers are per thread. {@link #close()} waits for calls in flight.
  */
 public final class JnaNvmlSession implements NvmlSession {
 
@@ -55,12 +61,14 @@ public final class JnaNvmlSession implements NvmlSession {
     private final NvmlLibrary nvml;
     private final NvmlHotPath hot;
     private final boolean simulated;
-    private final Map<Integer, Pointer> handles = new HashMap<>();
-    private final Map<String, GpmState> gpmStates = new HashMap<>();
+    private final Map<Integer, Pointer> handles = new ConcurrentHashMap<>();
+    private final Map<String, GpmState> gpmStates = new ConcurrentHashMap<>();
     private final List<JnaEventWatcher> watchers = new ArrayList<>();
-    private Memory fieldBuffer = new Memory(NvmlLayout.FIELD_SIZE * 8L);
-    private Memory gpmBuffer;
-    private boolean closed;
+    private final Map<Integer, ReentrantLock> deviceLocks = new ConcurrentHashMap<>();
+    /** Read side: any call in flight; write side: close(). */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final ThreadLocal<Memory> fieldBuffer = ThreadLocal.withInitial(() -> new Memory(NvmlLayout.FIELD_SIZE * 8L));
+    private volatile boolean closed;
 
     private JnaNvmlSession(NvmlLoader.Loaded library, boolean simulated) {
         this.library = library;
@@ -190,6 +198,32 @@ public final class JnaNvmlSession implements NvmlSession {
         return hot.has(symbol) ? call.getAsInt() : NvmlHotPath.FUNCTION_NOT_FOUND;
     }
 
+    /** Held for the duration of one public call; released by try-with-resources. */
+    private interface Guard extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private Guard enterSession() {
+        ReentrantReadWriteLock.ReadLock read = lifecycle.readLock();
+        read.lock();
+        if (closed) {
+            read.unlock();
+            throw new IllegalStateException("NVML session is closed");
+        }
+        return read::unlock;
+    }
+
+    private Guard enterDevice(int index) {
+        Guard session = enterSession();
+        ReentrantLock device = deviceLocks.computeIfAbsent(index, i -> new ReentrantLock());
+        device.lock();
+        return () -> {
+            device.unlock();
+            session.close();
+        };
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("NVML session is closed");
@@ -223,7 +257,13 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized int deviceCount() {
+    public int deviceCount() {
+        try (Guard guard = enterSession()) {
+            return deviceCountGuarded();
+        }
+    }
+
+    private int deviceCountGuarded() {
         checkOpen();
         IntByReference count = new IntByReference();
         int rc = nvml.nvmlDeviceGetCount_v2(count);
@@ -234,7 +274,13 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized SystemInfo system() {
+    public SystemInfo system() {
+        try (Guard guard = enterSession()) {
+            return systemGuarded();
+        }
+    }
+
+    private SystemInfo systemGuarded() {
         checkOpen();
         String driver = string("nvmlSystemGetDriverVersion", 80, (b, n) -> nvml.nvmlSystemGetDriverVersion(b, n)).orElse("");
         String nvmlVersion = string("nvmlSystemGetNVMLVersion", 80, (b, n) -> nvml.nvmlSystemGetNVMLVersion(b, n)).orElse("");
@@ -262,7 +308,13 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized GpuIdentity identity(int index) {
+    public GpuIdentity identity(int index) {
+        try (Guard guard = enterDevice(index)) {
+            return identityGuarded(index);
+        }
+    }
+
+    private GpuIdentity identityGuarded(int index) {
         nvmlDevice_t dev = device(index);
         // Buffer sizes: NVML_DEVICE_UUID_V2_BUFFER_SIZE 96, NVML_DEVICE_NAME_V2_BUFFER_SIZE 96,
         // NVML_DEVICE_SERIAL_BUFFER_SIZE 30 (nvml.h).
@@ -322,12 +374,24 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized OptionalInt indexOfUuid(String uuid) {
+    public OptionalInt indexOfUuid(String uuid) {
+        try (Guard guard = enterSession()) {
+            return indexOfUuidGuarded(uuid);
+        }
+    }
+
+    private OptionalInt indexOfUuidGuarded(String uuid) {
         return indexOf("nvmlDeviceGetHandleByUUID", ref -> nvml.nvmlDeviceGetHandleByUUID(uuid, ref));
     }
 
     @Override
-    public synchronized OptionalInt indexOfPciBusId(String pciBusId) {
+    public OptionalInt indexOfPciBusId(String pciBusId) {
+        try (Guard guard = enterSession()) {
+            return indexOfPciBusIdGuarded(pciBusId);
+        }
+    }
+
+    private OptionalInt indexOfPciBusIdGuarded(String pciBusId) {
         return indexOf("nvmlDeviceGetHandleByPciBusId_v2", ref -> nvml.nvmlDeviceGetHandleByPciBusId_v2(pciBusId, ref));
     }
 
@@ -359,16 +423,16 @@ public final class JnaNvmlSession implements NvmlSession {
 
     /** Unsigned int out-parameter read from the scratch buffer; absent on an "absent" code. */
     private OptionalLong hotUint(String symbol, Object... args) {
-        return ok(symbol, hot.call(symbol, args)) ? OptionalLong.of(Integer.toUnsignedLong(hot.scratch.getInt(0)))
+        return ok(symbol, hot.call(symbol, args)) ? OptionalLong.of(Integer.toUnsignedLong(hot.scratch().getInt(0)))
                 : OptionalLong.empty();
     }
 
     private OptionalInt hotInt(String symbol, Object... args) {
-        return ok(symbol, hot.call(symbol, args)) ? OptionalInt.of(hot.scratch.getInt(0)) : OptionalInt.empty();
+        return ok(symbol, hot.call(symbol, args)) ? OptionalInt.of(hot.scratch().getInt(0)) : OptionalInt.empty();
     }
 
     private OptionalLong hotUlong(String symbol, Object... args) {
-        return ok(symbol, hot.call(symbol, args)) ? OptionalLong.of(hot.scratch.getLong(0)) : OptionalLong.empty();
+        return ok(symbol, hot.call(symbol, args)) ? OptionalLong.of(hot.scratch().getLong(0)) : OptionalLong.empty();
     }
 
     private static OptionalLong mhzToHz(OptionalLong mhz) {
@@ -384,9 +448,15 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized DeviceSample sample(int index) {
+    public DeviceSample sample(int index) {
+        try (Guard guard = enterDevice(index)) {
+            return sampleGuarded(index);
+        }
+    }
+
+    private DeviceSample sampleGuarded(int index) {
         Pointer dev = handle(index);
-        Memory s = hot.scratch;
+        Memory s = hot.scratch();
 
         OptionalInt gpuUtil = OptionalInt.empty();
         OptionalInt memUtil = OptionalInt.empty();
@@ -459,7 +529,7 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private DeviceSample.Clocks clocks(Pointer dev) {
-        Memory s = hot.scratch;
+        Memory s = hot.scratch();
         // nvmlClockType_t: 0 graphics, 1 SM, 2 memory, 3 video
         OptionalInt pstate = hotInt("nvmlDeviceGetPerformanceState", dev, s);
         if (pstate.isPresent() && pstate.getAsInt() == PSTATE_UNKNOWN) {
@@ -482,17 +552,24 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized List<FieldValue> fieldValues(int index, List<FieldValue.Request> requests) {
+    public List<FieldValue> fieldValues(int index, List<FieldValue.Request> requests) {
+        try (Guard guard = enterDevice(index)) {
+            return fieldValuesGuarded(index, requests);
+        }
+    }
+
+    private List<FieldValue> fieldValuesGuarded(int index, List<FieldValue.Request> requests) {
         Pointer dev = handle(index);
         int n = requests.size();
         if (n == 0) {
             return List.of();
         }
         long bytes = (long) NvmlLayout.FIELD_SIZE * n;
-        if (fieldBuffer.size() < bytes) {
-            fieldBuffer = new Memory(bytes);
+        Memory m = fieldBuffer.get();
+        if (m.size() < bytes) {
+            m = new Memory(bytes);
+            fieldBuffer.set(m);
         }
-        Memory m = fieldBuffer;
         m.clear(bytes);
         for (int i = 0; i < n; i++) {
             long base = (long) i * NvmlLayout.FIELD_SIZE;
@@ -535,7 +612,13 @@ public final class JnaNvmlSession implements NvmlSession {
     // ---- rare calls: Structures are clearer and their cost does not matter --------------------
 
     @Override
-    public synchronized List<GpuProcess> computeProcesses(int index) {
+    public List<GpuProcess> computeProcesses(int index) {
+        try (Guard guard = enterDevice(index)) {
+            return computeProcessesGuarded(index);
+        }
+    }
+
+    private List<GpuProcess> computeProcessesGuarded(int index) {
         nvmlDevice_t dev = device(index);
         boolean v3 = hot.has("nvmlDeviceGetComputeRunningProcesses_v3");
         String symbol = v3 ? "nvmlDeviceGetComputeRunningProcesses_v3" : "nvmlDeviceGetComputeRunningProcesses_v2";
@@ -568,7 +651,13 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized List<ProcessUtilization> processUtilization(int index, long sinceTimestampMicros) {
+    public List<ProcessUtilization> processUtilization(int index, long sinceTimestampMicros) {
+        try (Guard guard = enterDevice(index)) {
+            return processUtilizationGuarded(index, sinceTimestampMicros);
+        }
+    }
+
+    private List<ProcessUtilization> processUtilizationGuarded(int index, long sinceTimestampMicros) {
         nvmlDevice_t dev = device(index);
         String symbol = "nvmlDeviceGetProcessUtilization";
         IntByReference count = new IntByReference(0);
@@ -599,7 +688,13 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized Reliability reliability(int index) {
+    public Reliability reliability(int index) {
+        try (Guard guard = enterDevice(index)) {
+            return reliabilityGuarded(index);
+        }
+    }
+
+    private Reliability reliabilityGuarded(int index) {
         nvmlDevice_t dev = device(index);
         // nvmlMemoryErrorType_t: 0 corrected, 1 uncorrected; nvmlEccCounterType_t: 0 volatile, 1 aggregate
         OptionalLong[] ecc = new OptionalLong[4];
@@ -634,7 +729,13 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized List<Boolean> nvlinkActive(int index) {
+    public List<Boolean> nvlinkActive(int index) {
+        try (Guard guard = enterDevice(index)) {
+            return nvlinkActiveGuarded(index);
+        }
+    }
+
+    private List<Boolean> nvlinkActiveGuarded(int index) {
         nvmlDevice_t dev = device(index);
         List<Boolean> links = new ArrayList<>();
         IntByReference active = new IntByReference();
@@ -653,7 +754,13 @@ public final class JnaNvmlSession implements NvmlSession {
     // ---- GPM --------------------------------------------------------------------------------------
 
     @Override
-    public synchronized boolean gpmSupported(int index) {
+    public boolean gpmSupported(int index) {
+        try (Guard guard = enterDevice(index)) {
+            return gpmSupportedGuarded(index);
+        }
+    }
+
+    private boolean gpmSupportedGuarded(int index) {
         nvmlDevice_t dev = device(index);
         NvmlLibrary.nvmlGpmSupport_t support = new NvmlLibrary.nvmlGpmSupport_t();
         support.version = NvmlLibrary.nvmlGpmSupport_t.VERSION;
@@ -663,6 +770,8 @@ public final class JnaNvmlSession implements NvmlSession {
 
     /** Two sample buffers per device / MIG instance; {@code previous} holds the last sample. */
     private static final class GpmState {
+        final Memory metricsBuffer = new Memory(NvmlLayout.GPM_GET_METRICS
+                + (long) NvmlLayout.GPM_METRIC_SIZE * NvmlLibrary.nvmlGpmMetricsGet_t.METRICS_CAPACITY);
         Pointer previous;
         Pointer current;
         boolean hasPrevious;
@@ -675,7 +784,13 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     @Override
-    public synchronized List<GpmMetric> gpmMetrics(int index, OptionalInt gpuInstanceId, int... metricIds) {
+    public List<GpmMetric> gpmMetrics(int index, OptionalInt gpuInstanceId, int... metricIds) {
+        try (Guard guard = enterDevice(index)) {
+            return gpmMetricsGuarded(index, gpuInstanceId, metricIds);
+        }
+    }
+
+    private List<GpmMetric> gpmMetricsGuarded(int index, OptionalInt gpuInstanceId, int... metricIds) {
         if (metricIds.length > NvmlLibrary.nvmlGpmMetricsGet_t.METRICS_CAPACITY) {
             throw new IllegalArgumentException("at most " + NvmlLibrary.nvmlGpmMetricsGet_t.METRICS_CAPACITY + " GPM metrics per call");
         }
@@ -711,11 +826,7 @@ public final class JnaNvmlSession implements NvmlSession {
         if (!hadPrevious || metricIds.length == 0) {
             return List.of();
         }
-        if (gpmBuffer == null) {
-            gpmBuffer = new Memory(NvmlLayout.GPM_GET_METRICS
-                    + (long) NvmlLayout.GPM_METRIC_SIZE * NvmlLibrary.nvmlGpmMetricsGet_t.METRICS_CAPACITY);
-        }
-        Memory m = gpmBuffer;
+        Memory m = state.metricsBuffer;
         int n = metricIds.length;
         m.clear(NvmlLayout.GPM_GET_METRICS + (long) NvmlLayout.GPM_METRIC_SIZE * n);
         m.setInt(NvmlLayout.GPM_GET_VERSION, NvmlLibrary.nvmlGpmMetricsGet_t.VERSION);
@@ -747,8 +858,13 @@ public final class JnaNvmlSession implements NvmlSession {
     // ---- events -----------------------------------------------------------------------------------
 
     @Override
-    public synchronized EventWatcher watchEvents(long eventTypes) {
-        checkOpen();
+    public EventWatcher watchEvents(long eventTypes) {
+        try (Guard guard = enterSession()) {
+            return watchEventsGuarded(eventTypes);
+        }
+    }
+
+    private EventWatcher watchEventsGuarded(long eventTypes) {
         nvmlEventSet_t.ByReference ref = new nvmlEventSet_t.ByReference();
         int rc = api("nvmlEventSetCreate", () -> nvml.nvmlEventSetCreate(ref));
         if (rc != 0) {
@@ -773,7 +889,9 @@ public final class JnaNvmlSession implements NvmlSession {
             watcher.close();
             throw e;
         }
-        watchers.add(watcher);
+        synchronized (watchers) {
+            watchers.add(watcher);
+        }
         return watcher;
     }
 
@@ -821,13 +939,25 @@ public final class JnaNvmlSession implements NvmlSession {
     // ---- shutdown ---------------------------------------------------------------------------------
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        // Waits for calls in flight, so no native resource is freed under a running call.
+        lifecycle.writeLock().lock();
+        try {
+            closeLocked();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void closeLocked() {
         if (closed) {
             return;
         }
         closed = true;
-        for (JnaEventWatcher w : watchers) {
-            w.close();
+        synchronized (watchers) {
+            for (JnaEventWatcher w : watchers) {
+                w.close();
+            }
         }
         for (GpmState state : gpmStates.values()) {
             hot.call("nvmlGpmSampleFree", state.previous);

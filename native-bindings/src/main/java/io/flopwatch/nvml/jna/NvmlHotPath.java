@@ -2,7 +2,7 @@ package io.flopwatch.nvml.jna;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,20 +29,25 @@ import java.util.Optional;
  * turns into an absent value. {@link Function#invokeInt} with pointer arguments converts no
  * structures.
  *
- * <p>Not thread-safe: one instance per session, used under the session's lock.
+ * <p>Thread-safe: symbol look-ups are cached in a concurrent map, buffers are per thread.
  */
 final class NvmlHotPath {
     /** NVML_ERROR_FUNCTION_NOT_FOUND: what a call to a symbol the library lacks returns. */
     static final int FUNCTION_NOT_FOUND = 13;
 
     private final NvmlLoader.Loaded library;
-    private final Map<String, Optional<Function>> functions = new HashMap<>();
+    private final Map<String, Optional<Function>> functions = new ConcurrentHashMap<>();
 
-    /** Out-parameter buffer for the scalar calls: two 8-byte slots used, 64 bytes allocated. */
-    final Memory scratch = new Memory(64);
+    /** Out-parameter buffers for the scalar calls, one per thread: 64 bytes, two 8-byte slots used. */
+    private final ThreadLocal<Memory> scratch = ThreadLocal.withInitial(() -> new Memory(64));
 
     NvmlHotPath(NvmlLoader.Loaded library) {
         this.library = library;
+    }
+
+    /** This thread's out-parameter buffer. */
+    Memory scratch() {
+        return scratch.get();
     }
 
     /** Whether the loaded library exports {@code symbol}; looked up once. */
