@@ -74,6 +74,6 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         AgentConfig c = ConfigLoader.parse("flopwatch demo", demoConfig(port, interval, logFormat));
-        return RunCommand.runAgent(spec, c, durationSeconds, true);
+        return RunCommand.runAgent(spec, c, durationSeconds, true, null);
     }
 }

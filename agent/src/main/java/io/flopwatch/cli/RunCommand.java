@@ -4,13 +4,17 @@ import io.flopwatch.config.AgentConfig;
 import io.flopwatch.config.ConfigLoader;
 import io.flopwatch.config.InputError;
 import io.flopwatch.daemon.Agent;
+import io.flopwatch.daemon.Daemon;
+import io.flopwatch.daemon.WatchdogPolicy;
 import io.flopwatch.nvml.NvmlSource;
+import io.flopwatch.systemd.SystemdNotifier;
 import io.flopwatch.telemetry.NvmlOpener;
 import io.flopwatch.telemetry.Ticker;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -40,15 +44,17 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AgentConfig c;
+        return runAgent(spec, load(), durationSeconds, false, this::load);
+    }
+
+    private AgentConfig load() {
         if (config != null) {
-            c = ConfigLoader.load(config);
-        } else if (Files.isReadable(DEFAULT_CONFIG)) {
-            c = ConfigLoader.load(DEFAULT_CONFIG);
-        } else {
-            c = ConfigLoader.defaults();
+            return ConfigLoader.load(config);
         }
-        return runAgent(spec, c, durationSeconds, false);
+        if (Files.isReadable(DEFAULT_CONFIG)) {
+            return ConfigLoader.load(DEFAULT_CONFIG);
+        }
+        return ConfigLoader.defaults();
     }
 
     /** Opens the NVML the config names: the system's, a library file, or the simulator. */
@@ -67,30 +73,47 @@ public final class RunCommand implements Callable<Integer> {
         return () -> NvmlOptions.open(source);
     }
 
-    static int runAgent(CommandLine.Model.CommandSpec spec, AgentConfig c, Double durationSeconds, boolean demo)
-            throws Exception {
+    /**
+     * Runs the agent until SIGTERM / Ctrl-C (or {@code durationSeconds}); under systemd it sends
+     * READY=1 after the first cycle, feeds the watchdog and reloads on SIGHUP ({@link Daemon}).
+     *
+     * @param reload reads the configuration again for SIGHUP; null: SIGHUP is not handled (demo)
+     */
+    static int runAgent(CommandLine.Model.CommandSpec spec, AgentConfig c, Double durationSeconds, boolean demo,
+                        java.util.function.Supplier<AgentConfig> reload) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        String version = Main.class.getPackage().getImplementationVersion();
-        CountDownLatch stop = new CountDownLatch(1);
-        try (Agent agent = new Agent(c, opener(c), Ticker.system(), out, version == null ? "dev" : version)) {
-            agent.start();
-            agent.metricsUrl().ifPresent(u -> out.println("flopwatch: serving " + u
-                    + (demo ? "  (simulated GPUs; open it in a browser or point Prometheus at it)" : "")));
-            out.flush();
-            Thread hook = new Thread(stop::countDown, "flopwatch-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+        String implementation = Main.class.getPackage().getImplementationVersion();
+        String version = implementation == null ? "dev" : implementation;
+        Daemon daemon = new Daemon(cfg -> new Agent(cfg, opener(cfg), Ticker.system(), out, version),
+                reload == null ? () -> c : reload, SystemdNotifier.fromEnvironment(),
+                WatchdogPolicy.watchdogTimeout(System.getenv(), ProcessHandle.current().pid()), Ticker.system());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            daemon.requestStop();
+            // Wait (bounded) for the daemon to close the agent in order before the JVM exits.
             try {
-                if (durationSeconds != null) {
-                    stop.await(Duration.ofMillis(Math.round(durationSeconds * 1000)).toMillis(), TimeUnit.MILLISECONDS);
-                } else {
-                    stop.await();
-                }
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // already shutting down
-                }
+                stopped.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "flopwatch-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        if (reload != null) {
+            Signals.onHangup(daemon::requestReload);
+        }
+        try {
+            daemon.run(c, Optional.ofNullable(durationSeconds).map(s -> Duration.ofMillis(Math.round(s * 1000))),
+                    agent -> {
+                        agent.metricsUrl().ifPresent(u -> out.println("flopwatch: serving " + u
+                                + (demo ? "  (simulated GPUs; open it in a browser or point Prometheus at it)" : "")));
+                        out.flush();
+                    });
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
             }
         }
         return ExitStatus.OK.code();
