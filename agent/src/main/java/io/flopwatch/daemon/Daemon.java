@@ -44,6 +44,8 @@ public final class Daemon {
     private final AtomicLong lastCycleNanos = new AtomicLong();
     private final AtomicBoolean cycled = new AtomicBoolean();
     private volatile Agent agent;
+    /** Set when shutdown begins: a cycle finishing during the close must not announce READY again. */
+    private volatile boolean stopping;
 
     /**
      * @param reloadConfig    reads and validates the configuration again (throws {@link InputError})
@@ -95,7 +97,10 @@ public final class Daemon {
                 reload(started);
             }
         } finally {
-            notifier.stopping();
+            synchronized (this) {
+                stopping = true;
+                notifier.stopping();
+            }
             if (watchdog != null) {
                 watchdog.interrupt();
             }
@@ -116,9 +121,15 @@ public final class Daemon {
     private void onCycle(Snapshot s) {
         lastCycleNanos.set(ticker.nanoTime());
         if (cycled.compareAndSet(false, true)) {
-            // First complete cycle of this agent: there are numbers to scrape.
-            notifier.ready();
-            notifier.status(s.nvmlUp() ? "sampling " + s.gpus().size() + " GPU(s)" : "NVML unavailable: " + s.nvmlReason());
+            synchronized (this) {
+                if (stopping) {
+                    return;
+                }
+                // First complete cycle of this agent: there are numbers to scrape.
+                notifier.ready();
+                notifier.status(s.nvmlUp() ? "sampling " + s.gpus().size() + " GPU(s)"
+                        : "NVML unavailable: " + s.nvmlReason());
+            }
         }
     }
 
@@ -163,8 +174,8 @@ public final class Daemon {
                         }
                         case STALLED -> {
                             if (!stalledLogged) {
-                                LOG.error("no sampling cycle completed for {} s: not feeding the watchdog",
-                                        policy.progressAge(last.getAsLong()).toSeconds());
+                                LOG.error("no sampling cycle completed for {} ms: not feeding the watchdog",
+                                        policy.progressAge(last.getAsLong()).toMillis());
                                 stalledLogged = true;
                             }
                         }
