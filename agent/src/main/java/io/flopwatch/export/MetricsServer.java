@@ -57,13 +57,19 @@ public final class MetricsServer implements AutoCloseable {
         this.pushSources = Map.copyOf(pushSources);
         this.ticker = ticker;
         InetSocketAddress address = new InetSocketAddress(web.host(), web.port());
-        if (web.tlsCertFile().isPresent()) {
-            SSLContext tls = Tls.context(web.tlsCertFile().get(), web.tlsKeyFile().orElseThrow());
-            HttpsServer https = HttpsServer.create(address, 0);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls));
-            server = https;
-        } else {
-            server = HttpServer.create(address, 0);
+        try {
+            if (web.tlsCertFile().isPresent()) {
+                SSLContext tls = Tls.context(web.tlsCertFile().get(), web.tlsKeyFile().orElseThrow());
+                HttpsServer https = HttpsServer.create(address, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            } else {
+                server = HttpServer.create(address, 0);
+            }
+        } catch (java.net.BindException e) {
+            // A port in use (another flopwatch, another exporter) is the user's to fix, not a bug.
+            throw new io.flopwatch.config.InputError("web.listen_address", 0, 0, null, web.host() + ":" + web.port()
+                    + " cannot be bound (" + e.getMessage() + "): another process may be using it; choose another port");
         }
         AtomicInteger n = new AtomicInteger();
         executor = Executors.newFixedThreadPool(4, r -> {

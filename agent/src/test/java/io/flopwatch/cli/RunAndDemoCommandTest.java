@@ -53,4 +53,16 @@ class RunAndDemoCommandTest {
         assertEquals(0, rc);
         assertTrue(out.toString().contains("\"nvml_up\":true"), out.toString());
     }
+
+    @Test
+    void aPortInUseIsAnInputErrorNotATrace() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            StringWriter err = new StringWriter();
+            int rc = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err), "demo", "--port",
+                    Integer.toString(taken.getLocalPort()), "--duration", "1");
+            assertEquals(ExitStatus.BAD_INPUT.code(), rc, err.toString());
+            assertTrue(err.toString().startsWith("flopwatch: web.listen_address: 127.0.0.1:" + taken.getLocalPort()
+                    + " cannot be bound"), err.toString());
+        }
+    }
 }
