@@ -22,7 +22,7 @@ public final class Diagnosis {
     public static final double INPUT_BOUND_KERNEL_ACTIVE = 0.60;
     /** SM clock below this fraction of its maximum, with a power/thermal reason set, is throttled. */
     public static final double THROTTLED_CLOCK_RATIO = 0.85;
-    /** NVLink traffic at or above this fraction of the link bandwidth … */
+    /** NVLink or PCIe traffic at or above this fraction of the link bandwidth … */
     public static final double COMMUNICATION_LINK_RATIO = 0.50;
     /** … while fewer than this fraction of SMs are active is communication-bound. */
     public static final double COMMUNICATION_SM_ACTIVE = 0.50;
@@ -48,12 +48,22 @@ public final class Diagnosis {
      * @param tensorActive     GPM any-tensor-pipe activity
      * @param dramBandwidth    GPM DRAM bandwidth utilization
      * @param nvlinkRatio      NVLink bytes/s (tx + rx) ÷ the catalog's NVLink bandwidth
+     * @param pcieRatio        PCIe bytes/s (tx + rx) ÷ the link's bandwidth at its current generation and width
      * @param smClockRatio     current SM clock ÷ maximum SM clock
      * @param clockEventReasons NVML clock event reason bits (0 when none or unknown)
      * @param processCount     compute processes on the GPU; −1 when unknown
      */
     public record Input(double kernelActive, double smActive, double tensorActive, double dramBandwidth,
-                        double nvlinkRatio, double smClockRatio, long clockEventReasons, int processCount) {
+                        double nvlinkRatio, double pcieRatio, double smClockRatio, long clockEventReasons,
+                        int processCount) {
+
+        /** The busier interconnect, NaN when neither is measured. */
+        double interconnectRatio() {
+            if (Double.isNaN(nvlinkRatio)) {
+                return pcieRatio;
+            }
+            return Double.isNaN(pcieRatio) ? nvlinkRatio : Math.max(nvlinkRatio, pcieRatio);
+        }
     }
 
     /** The state of one GPU. */
@@ -70,7 +80,7 @@ public final class Diagnosis {
         if ((in.clockEventReasons() & LIMIT_REASONS) != 0 && in.smClockRatio() < THROTTLED_CLOCK_RATIO) {
             return DiagnosisState.THROTTLED;
         }
-        if (in.nvlinkRatio() >= COMMUNICATION_LINK_RATIO
+        if (in.interconnectRatio() >= COMMUNICATION_LINK_RATIO
                 && (Double.isNaN(in.smActive()) || in.smActive() < COMMUNICATION_SM_ACTIVE)) {
             return DiagnosisState.COMMUNICATION_BOUND;
         }

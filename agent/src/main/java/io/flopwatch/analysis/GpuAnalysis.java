@@ -22,6 +22,7 @@ import io.flopwatch.gpu.Precision;
  * @param nvlinkBytesPerSecond  GPM NVLink tx + rx
  * @param nvlinkRatio           NVLink tx + rx ÷ the catalog's NVLink bandwidth
  * @param pcieBytesPerSecond    GPM PCIe tx + rx
+ * @param pcieRatio             PCIe tx + rx ÷ the link's bandwidth (both directions) at its current generation and width
  * @param smClockHz             current SM clock
  * @param smClockMaxHz          maximum SM clock
  * @param clockEventReasons     clock event reason bits (0 when none or unknown)
@@ -49,6 +50,7 @@ public record GpuAnalysis(
         double nvlinkBytesPerSecond,
         double nvlinkRatio,
         double pcieBytesPerSecond,
+        double pcieRatio,
         double smClockHz,
         double smClockMaxHz,
         long clockEventReasons,

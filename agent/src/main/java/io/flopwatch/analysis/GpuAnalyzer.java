@@ -41,6 +41,9 @@ public final class GpuAnalyzer {
                 + value(gpu.gpmValue(GpmMetric.PCIE_RX_PER_SEC))) * MIB;
         double nvlinkBandwidth = spec.map(GpuSpec::nvlinkBandwidthBytesPerSecond).orElse(0.0);
         double nvlinkRatio = nvlinkBandwidth > 0 ? nvlink / nvlinkBandwidth : Double.NaN;
+        double pcieBandwidth = s.map(x -> pcieBandwidthBytesPerSecond(x.pcie().linkGenerationCurrent(),
+                x.pcie().linkWidthCurrent())).orElse(Double.NaN);
+        double pcieRatio = pcie / pcieBandwidth;
         double smClock = s.map(x -> value(x.clocks().smHertz())).orElse(Double.NaN);
         double smClockMax = s.map(x -> value(x.clocks().smMaxHertz())).orElse(Double.NaN);
         long reasons = s.map(x -> x.clocks().eventReasons().orElse(0L)).orElse(0L);
@@ -51,7 +54,7 @@ public final class GpuAnalyzer {
         double clockPeak = Double.isNaN(smClock) ? Double.NaN
                 : spec.flatMap(g -> g.clockAwarePeak(precision, smClock)).orElse(Double.NaN);
         DiagnosisState state = Diagnosis.ofGpu(new Diagnosis.Input(kernelActive, smActive, tensorActive, dram,
-                nvlinkRatio, smClock / smClockMax, reasons, processes));
+                nvlinkRatio, pcieRatio, smClock / smClockMax, reasons, processes));
         return new GpuAnalysis(
                 gpu.index(),
                 gpu.identity().map(i -> i.uuid()).orElse(""),
@@ -60,7 +63,7 @@ public final class GpuAnalyzer {
                 kernelActive, smActive, gpmRatio(gpu, GpmMetric.SM_OCCUPANCY), tensorActive, dram,
                 gpmRatio(gpu, GpmMetric.FP64_UTIL), gpmRatio(gpu, GpmMetric.FP32_UTIL),
                 gpmRatio(gpu, GpmMetric.FP16_UTIL),
-                nvlink, nvlinkRatio, pcie, smClock, smClockMax, reasons, processes,
+                nvlink, nvlinkRatio, pcie, pcieRatio, smClock, smClockMax, reasons, processes,
                 precision, densePeak, clockPeak, tensorFlopsEstimate(tensorActive, densePeak), state);
     }
 
@@ -71,6 +74,28 @@ public final class GpuAnalyzer {
      */
     public static double tensorFlopsEstimate(double tensorActiveRatio, double densePeakFlops) {
         return tensorActiveRatio * densePeakFlops;
+    }
+
+    /**
+     * Usable PCIe bandwidth of a link, both directions, bytes/s: lanes × per-lane rate × 2. Per lane
+     * and direction: 2.5 and 5 GT/s with 8b/10b encoding (gen 1, 2: 250 and 500 MB/s); 8, 16, 32,
+     * 64 GT/s with 128b/130b (gen 3–6; gen 6's FLIT mode treated the same) — PCI Express Base
+     * Specification rates. NaN when the generation or width is unknown.
+     */
+    static double pcieBandwidthBytesPerSecond(OptionalInt generation, OptionalInt width) {
+        if (generation.isEmpty() || width.isEmpty() || width.getAsInt() <= 0) {
+            return Double.NaN;
+        }
+        double perLane = switch (generation.getAsInt()) {
+            case 1 -> 2.5e9 * 8 / 10 / 8;
+            case 2 -> 5e9 * 8 / 10 / 8;
+            case 3 -> 8e9 * 128 / 130 / 8;
+            case 4 -> 16e9 * 128 / 130 / 8;
+            case 5 -> 32e9 * 128 / 130 / 8;
+            case 6 -> 64e9 * 128 / 130 / 8;
+            default -> Double.NaN;
+        };
+        return perLane * width.getAsInt() * 2;
     }
 
     private static double gpmRatio(GpuRecord gpu, int metricId) {

@@ -147,6 +147,12 @@ public final class SnapshotMetrics {
                     GpuAnalysis::nvlinkBytesPerSecond);
             analysis(t, i, "flopwatch.gpu.pcie.throughput", "bytes_per_second",
                     "PCIe traffic, transmit plus receive (GPM PCIE_TX/RX_PER_SEC)", GpuAnalysis::pcieBytesPerSecond);
+            analysis(t, i, "flopwatch.gpu.nvlink.utilization", "ratio",
+                    "NVLink traffic relative to the GPU's NVLink bandwidth from the catalog (both directions)",
+                    GpuAnalysis::nvlinkRatio);
+            analysis(t, i, "flopwatch.gpu.pcie.utilization", "ratio",
+                    "PCIe traffic relative to the link's bandwidth at its current generation and width (both directions)",
+                    GpuAnalysis::pcieRatio);
             analysis(t, i, "flopwatch.gpu.tensor.flops.estimate", null,
                     "ESTIMATE of tensor FLOP/s: tensor-active ratio x dense peak of the precision label of "
                             + "flopwatch_gpu_peak_flops; the pipe counter does not count FLOPs",

@@ -38,6 +38,8 @@ class DiagnosisTest {
                         POWER_CAP, 1, DiagnosisState.COMPUTE_BOUND),
                 row("NVLink 60% busy while 30% of SMs active", 0.95, 0.30, 0.05, 0.2, 0.60, 1.0, 0, 1,
                         DiagnosisState.COMMUNICATION_BOUND),
+                Arguments.of("PCIe 70% busy (host offload) while 20% of SMs active",
+                        new Diagnosis.Input(0.90, 0.20, 0.02, 0.1, NA, 0.70, 1.0, 0, 1), DiagnosisState.COMMUNICATION_BOUND),
                 row("NVLink busy but SMs busy too: not communication-bound", 0.98, 0.86, 0.47, 0.38, 0.60, 1.0, 0, 1,
                         DiagnosisState.COMPUTE_BOUND),
                 row("DRAM 80% of peak", 0.99, 0.70, 0.10, 0.80, 0.0, 1.0, 0, 1, DiagnosisState.MEMORY_BOUND),
@@ -51,8 +53,8 @@ class DiagnosisTest {
 
     static Arguments row(String why, double kernel, double sm, double tensor, double dram, double nvlink,
                          double clockRatio, long reasons, int processes, DiagnosisState expected) {
-        return Arguments.of(why, new Diagnosis.Input(kernel, sm, tensor, dram, nvlink, clockRatio, reasons, processes),
-                expected);
+        return Arguments.of(why, new Diagnosis.Input(kernel, sm, tensor, dram, nvlink, NA, clockRatio, reasons,
+                processes), expected);
     }
 
     @ParameterizedTest(name = "{0}")

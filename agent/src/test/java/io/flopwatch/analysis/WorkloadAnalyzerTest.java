@@ -15,7 +15,7 @@ class WorkloadAnalyzerTest {
 
     static GpuAnalysis gpu(int index, double densePeak, double tensorActive) {
         return new GpuAnalysis(index, "GPU-" + index, "NVIDIA H100 80GB HBM3", "h100-sxm", 0.98, 0.86, 0.34,
-                tensorActive, 0.38, 0, 0.06, 0.01, 0, 0, 0, 1.83e9, 1.98e9, 0, 1, Precision.BF16, densePeak,
+                tensorActive, 0.38, 0, 0.06, 0.01, 0, 0, 0, 0, 1.83e9, 1.98e9, 0, 1, Precision.BF16, densePeak,
                 densePeak, GpuAnalyzer.tensorFlopsEstimate(tensorActive, densePeak), DiagnosisState.COMPUTE_BOUND);
     }
 

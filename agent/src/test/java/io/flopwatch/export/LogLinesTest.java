@@ -31,11 +31,11 @@ class LogLinesTest {
         GpuRecord g0 = new GpuRecord.Builder(0).build(now, true, "", Map.of());
         GpuRecord g1 = new GpuRecord.Builder(1).build(now - 5_000_000_000L, false, "collection did not finish", Map.of());
         GpuAnalysis a0 = new GpuAnalysis(0, "GPU-0", "H100", "h100-sxm", 0.98, 0.86, 0.34, 0.47, 0.38, 0, 0.06, 0.01,
-                2e10, 0.02, 1e8, 1.83e9, 1.98e9, 0, 1, Precision.BF16, 989.5e12, 914.5e12, 0.47 * 989.5e12,
+                2e10, 0.02, 1e8, 0.001, 1.83e9, 1.98e9, 0, 1, Precision.BF16, 989.5e12, 914.5e12, 0.47 * 989.5e12,
                 DiagnosisState.COMPUTE_BOUND);
         GpuAnalysis a1 = new GpuAnalysis(1, "GPU-1", "H100", "h100-sxm", Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                 Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                Double.NaN, 0, -1, Precision.BF16, 989.5e12, Double.NaN, Double.NaN, DiagnosisState.UNKNOWN);
+                Double.NaN, Double.NaN, 0, -1, Precision.BF16, 989.5e12, Double.NaN, Double.NaN, DiagnosisState.UNKNOWN);
         WorkloadAnalysis w = new WorkloadAnalysis("train", "llama-3-8b", "train", Precision.BF16, List.of(0), 6834.0,
                 57.91e9, 57.91e9, 3.958e14, 3.958e14, 989.5e12, 0.40, 0.40, 0.47 * 989.5e12, 0.47, 0.07,
                 DiagnosisState.COMPUTE_BOUND);
