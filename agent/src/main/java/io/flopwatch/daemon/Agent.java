@@ -37,6 +37,7 @@ public final class Agent implements AutoCloseable {
     private final SnapshotMetrics metrics;
     private final MetricsServer server;
     private final OtlpMeterRegistry otlp;
+    private final boolean servesMetrics;
 
     public Agent(AgentConfig config, NvmlOpener opener, Ticker ticker, PrintWriter logOut, String version)
             throws IOException {
@@ -85,8 +86,10 @@ public final class Agent implements AutoCloseable {
         if (config.exporters().log().enabled()) {
             sampler.addListener(new LogWriter(config.exporters().log(), logOut));
         }
+        servesMetrics = config.exporters().prometheus();
         server = config.exporters().prometheus() || config.push().enabled()
-                ? new MetricsServer(config.web(), config.push(), prometheus, analyzer.pushSources(), ticker) : null;
+                ? new MetricsServer(config.web(), config.push(), config.exporters().prometheus(), prometheus,
+                        analyzer.pushSources(), ticker) : null;
     }
 
     public void start() {
@@ -106,7 +109,7 @@ public final class Agent implements AutoCloseable {
 
     /** The URL of /metrics, when the HTTP server is on. */
     public Optional<String> metricsUrl() {
-        return server == null ? Optional.empty() : Optional.of(server.url());
+        return server == null || !servesMetrics ? Optional.empty() : Optional.of(server.url());
     }
 
     /** The Prometheus text of the current snapshot (what /metrics answers). */

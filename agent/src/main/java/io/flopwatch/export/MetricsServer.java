@@ -51,6 +51,13 @@ public final class MetricsServer implements AutoCloseable {
 
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, PrometheusMeterRegistry registry,
                          Map<String, PushThroughputSource> pushSources, Ticker ticker) throws IOException {
+        this(web, push, true, registry, pushSources, ticker);
+    }
+
+    /** @param serveMetrics false when exporters.prometheus is off (the server then only takes pushes) */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker)
+            throws IOException {
         this.web = web;
         this.push = push;
         this.registry = registry;
@@ -78,7 +85,9 @@ public final class MetricsServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/metrics", ex -> handle(ex, this::metrics));
+        if (serveMetrics) {
+            server.createContext("/metrics", ex -> handle(ex, this::metrics));
+        }
         if (push.enabled()) {
             server.createContext(push.path(), ex -> handle(ex, this::push));
         }
