@@ -6,6 +6,8 @@ import io.flopwatch.gpu.GpuCatalog;
 import io.flopwatch.gpu.GpuSpec;
 import io.flopwatch.gpu.Precision;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -45,6 +47,9 @@ public final class RooflineCommand implements Runnable {
     @Option(names = "--tokens-per-second", paramLabel = "R", description = "A total decode rate to check (claimed or measured).")
     String tokensPerSecond;
 
+    @Option(names = "--power-limit-watts", paramLabel = "W", description = "Power limit per GPU for the energy per token at the limit (default: the catalog's tdp_watts for --gpu).")
+    String powerLimitWatts;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -62,6 +67,18 @@ public final class RooflineCommand implements Runnable {
         double kBytes = kvBytes != null ? kvBytes : Math.max(1.0, precision.bytesPerElement());
         double rate = tokensPerSecond == null ? Double.NaN
                 : FlopsCli.number(cli, "--tokens-per-second", tokensPerSecond);
+        double watts = Double.NaN;
+        String wattsSource = null;
+        if (powerLimitWatts != null) {
+            watts = FlopsCli.number(cli, "--power-limit-watts", powerLimitWatts);
+            if (!(watts > 0)) {
+                throw new CommandLine.ParameterException(cli, "--power-limit-watts must be positive");
+            }
+            wattsSource = "--power-limit-watts";
+        } else if (g.tdpWatts().isPresent()) {
+            watts = g.tdpWatts().getAsDouble();
+            wattsSource = g.tdpSource();
+        }
         Roofline.Result r;
         try {
             r = Roofline.decode(m, new Roofline.Decode(batch, context, wBytes, kBytes, rate),
@@ -103,7 +120,21 @@ public final class RooflineCommand implements Runnable {
         j.put("memory_required_bytes", r.memoryRequiredBytes());
         j.put("memory_available_bytes", r.memoryAvailableBytes());
         j.put("fits_in_memory", r.fitsInMemory());
-        j.put("notes", r.notes());
+        boolean hasWatts = !Double.isNaN(watts);
+        double joulesAttainable = hasWatts ? Roofline.joulesPerToken(watts, gpus, r.attainableTokensPerSecond()) : Double.NaN;
+        double joulesRequested = hasWatts && tokensPerSecond != null && rate > 0
+                ? Roofline.joulesPerToken(watts, gpus, rate) : Double.NaN;
+        j.put("power_limit_watts_per_gpu", FlopsCli.orNull(watts));
+        j.put("power_limit_source", wattsSource);
+        j.put("joules_per_token_at_attainable", FlopsCli.orNull(joulesAttainable));
+        j.put("joules_per_token_at_requested", FlopsCli.orNull(joulesRequested));
+        List<String> notes = new ArrayList<>(r.notes());
+        if (!hasWatts) {
+            notes.add("no tdp_watts for " + g.id() + " in the GPU catalog: pass --power-limit-watts for the energy per token");
+        } else {
+            notes.add("energy per token counts only GPU board power at the limit; CPUs, NICs and cooling are not included");
+        }
+        j.put("notes", notes);
 
         PrintWriter out = cli.getOut();
         if (json) {
@@ -130,7 +161,13 @@ public final class RooflineCommand implements Runnable {
                     FlopsCli.si(r.memoryRequiredBytes()), FlopsCli.si(r.weightBytesStored()),
                     FlopsCli.si(r.kvCacheBytesStored()), FlopsCli.si(r.memoryAvailableBytes()),
                     r.fitsInMemory() ? "fits" : "does NOT fit");
-            for (String n : r.notes()) {
+            if (hasWatts) {
+                out.printf(Locale.ROOT, "energy at the power limit (%.0f W x %d): %.4g J/token at the attainable rate%s%n",
+                        watts, gpus, joulesAttainable, Double.isNaN(joulesRequested) ? ""
+                                : String.format(Locale.ROOT, ", %.4g J/token at %s tokens/s", joulesRequested,
+                                FlopsCli.si(rate)));
+            }
+            for (String n : notes) {
                 out.println("note: " + n);
             }
         }

@@ -98,6 +98,20 @@ public final class Roofline {
         return tokens * kvElementsPerTokenPerLayer(s);
     }
 
+    /**
+     * The energy per token a token rate implies if every GPU drew {@code wattsPerGpu} (its power
+     * limit, for the ceiling): watts × GPUs ÷ tokens/s, since 1 W = 1 J/s. At the attainable rate and
+     * the board's maximum power this is what a measured joules-per-token figure can be compared
+     * with: a GPU at its limit that reaches the attainable rate uses this much; a measured figure
+     * well above it means power is spent without tokens to show for it.
+     */
+    public static double joulesPerToken(double wattsPerGpu, int gpus, double tokensPerSecond) {
+        if (!(wattsPerGpu > 0) || gpus <= 0 || !(tokensPerSecond > 0)) {
+            throw new IllegalArgumentException("power, GPU count and token rate must be positive");
+        }
+        return wattsPerGpu * gpus / tokensPerSecond;
+    }
+
     public static Result decode(ModelSpec s, Decode d, Hardware hw) {
         List<String> notes = new ArrayList<>();
         ParameterCounts p = FlopCounter.parameters(s);

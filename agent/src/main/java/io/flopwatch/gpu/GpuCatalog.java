@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -31,7 +32,7 @@ public final class GpuCatalog {
     static final String RESOURCE = "config/gpus.yaml";
     private static final Set<String> ENTRY_KEYS = Set.of("id", "name", "nvml_names", "architecture", "sm_count",
             "boost_clock_mhz", "tensor_clock_mhz", "dense_peak_tflops", "memory_gb", "memory_bandwidth_gb_per_s",
-            "nvlink_bandwidth_gb_per_s", "source", "notes");
+            "nvlink_bandwidth_gb_per_s", "tdp_watts", "tdp_source", "source", "notes");
     private static final Set<String> PEAK_KEYS =
             Arrays.stream(Precision.values()).map(Precision::key).collect(Collectors.toUnmodifiableSet());
 
@@ -190,10 +191,25 @@ public final class GpuCatalog {
                     e.intOr("sm_count", 0), e.doubleOr("boost_clock_mhz", 0) * 1e6,
                     e.doubleOr("tensor_clock_mhz", e.doubleOr("boost_clock_mhz", 0)) * 1e6, peaks,
                     positive(e, "memory_gb") * 1e9, positive(e, "memory_bandwidth_gb_per_s") * 1e9,
-                    e.doubleOr("nvlink_bandwidth_gb_per_s", 0) * 1e9, e.require("source").asText(),
-                    e.textOr("notes", "")));
+                    e.doubleOr("nvlink_bandwidth_gb_per_s", 0) * 1e9, tdpWatts(e), e.textOr("tdp_source", ""),
+                    e.require("source").asText(), e.textOr("notes", "")));
         }
         return out;
+    }
+
+    private static OptionalDouble tdpWatts(Node e) {
+        Node v = e.get("tdp_watts");
+        if (v == null) {
+            return OptionalDouble.empty();
+        }
+        double w = v.asDouble();
+        if (!(w > 0)) {
+            throw v.error("must be a positive number of watts");
+        }
+        if (e.get("tdp_source") == null) {
+            throw v.error("tdp_watts needs a tdp_source citing where the figure comes from");
+        }
+        return OptionalDouble.of(w);
     }
 
     private static double positive(Node e, String key) {

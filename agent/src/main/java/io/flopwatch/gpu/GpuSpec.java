@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * One GPU model from the catalog (config/gpus.yaml), in base units.
@@ -22,18 +23,33 @@ import java.util.Optional;
  * @param memoryBytes        device memory
  * @param memoryBandwidthBytesPerSecond device memory bandwidth
  * @param nvlinkBandwidthBytesPerSecond total NVLink bandwidth per GPU (both directions), 0 if none
+ * @param tdpWatts           maximum board power from the datasheet (the default power limit; for
+ *                           configurable parts the upper end); empty when the catalog has none
+ * @param tdpSource          where {@code tdpWatts} comes from; empty string when absent
  * @param source             the datasheet the numbers come from
  * @param notes              caveats about the numbers
  */
 public record GpuSpec(String id, String name, List<String> nvmlNames, String architecture, int smCount,
                       double boostClockHz, double tensorClockHz, Map<Precision, Double> densePeakFlops, double memoryBytes,
                       double memoryBandwidthBytesPerSecond, double nvlinkBandwidthBytesPerSecond,
-                      String source, String notes) {
+                      OptionalDouble tdpWatts, String tdpSource, String source, String notes) {
 
     public GpuSpec {
         Objects.requireNonNull(id, "id");
         nvmlNames = List.copyOf(nvmlNames);
         densePeakFlops = Map.copyOf(densePeakFlops);
+        Objects.requireNonNull(tdpWatts, "tdpWatts");
+        tdpSource = tdpSource == null ? "" : tdpSource;
+    }
+
+    /** An entry without a board power figure (the shape before tdp_watts existed). */
+    public GpuSpec(String id, String name, List<String> nvmlNames, String architecture, int smCount,
+                   double boostClockHz, double tensorClockHz, Map<Precision, Double> densePeakFlops, double memoryBytes,
+                   double memoryBandwidthBytesPerSecond, double nvlinkBandwidthBytesPerSecond,
+                   String source, String notes) {
+        this(id, name, nvmlNames, architecture, smCount, boostClockHz, tensorClockHz, densePeakFlops, memoryBytes,
+                memoryBandwidthBytesPerSecond, nvlinkBandwidthBytesPerSecond, OptionalDouble.empty(), "", source,
+                notes);
     }
 
     /** Dense datasheet peak for {@code precision}, empty when the part has no such path. */

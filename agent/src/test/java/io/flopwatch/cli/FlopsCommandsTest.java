@@ -143,6 +143,34 @@ class FlopsCommandsTest {
         assertFalse(j.get("fits_in_memory").asBoolean());
         assertEquals("memory_bandwidth", j.get("bound").asText());
         assertEquals(3.35e12, j.get("memory_bandwidth_bytes_per_second").asDouble());
+        // Catalog tdp_watts for h100-sxm: 700 W (NVIDIA H100 datasheet, SXM "up to 700 W").
+        assertEquals(700.0, j.get("power_limit_watts_per_gpu").asDouble());
+        assertTrue(j.get("power_limit_source").asText().contains("H100"), j.toString());
+        assertEquals(8 * 700 / 26.8, j.get("joules_per_token_at_attainable").asDouble(), 1e-9);
+        assertEquals(8 * 700 / 20.0, j.get("joules_per_token_at_requested").asDouble(), 1e-9);
+    }
+
+    @Test
+    void rooflineEnergyWithAnExplicitLimitOrWithoutATdp() {
+        CliRun capped = CliRun.run("roofline", "--params", "1e12", "--gpu", "h100-sxm", "--gpus", "8",
+                "--weight-bytes", "1", "--context", "2048", "--power-limit-watts", "500", "--json");
+        assertEquals(0, capped.status(), capped.err());
+        assertEquals(8 * 500 / 26.8, capped.json().get("joules_per_token_at_attainable").asDouble(), 1e-9);
+        assertEquals("--power-limit-watts", capped.json().get("power_limit_source").asText());
+        assertTrue(capped.json().get("joules_per_token_at_requested").isNull());
+
+        // The catalog has no per-GPU board power for GH200 (the module's figure includes the CPU).
+        CliRun none = CliRun.run("roofline", "--params", "8e9", "--gpu", "gh200", "--context", "1024", "--json");
+        assertEquals(0, none.status(), none.err());
+        assertTrue(none.json().get("joules_per_token_at_attainable").isNull());
+        assertTrue(none.json().get("notes").toString().contains("--power-limit-watts"), none.out());
+
+        CliRun table = CliRun.run("roofline", "--params", "8e9", "--gpu", "l4", "--context", "1024");
+        assertTrue(table.out().contains("energy at the power limit (72 W x 1)"), table.out());
+
+        CliRun bad = CliRun.run("roofline", "--params", "8e9", "--gpu", "l4", "--context", "1024",
+                "--power-limit-watts", "0");
+        assertEquals(ExitStatus.USAGE.code(), bad.status());
     }
 
     @Test

@@ -70,4 +70,14 @@ class RooflineTest {
         double lookup = 32000.0 * 4096;
         assertEquals(2 * (FlopCounter.parameters(s).total() - lookup - unread), r.weightBytesReadPerStep(), 1.0);
     }
+
+    @Test
+    void energyPerTokenAtThePowerLimit() {
+        // 8 H100 SXM at their 700 W maximum (NVIDIA H100 datasheet) reaching the 26.8 tokens/s
+        // bandwidth bound above: 5,600 W ÷ 26.8 tokens/s = 208.96 J per token.
+        assertEquals(5600 / 26.8, Roofline.joulesPerToken(700, 8, 26.8), 1e-9);
+        assertEquals(0.56, Roofline.joulesPerToken(700, 8, 10_000), 1e-12);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Roofline.joulesPerToken(700, 8, 0));
+    }
 }

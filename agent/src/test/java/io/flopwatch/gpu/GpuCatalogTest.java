@@ -32,6 +32,38 @@ class GpuCatalogTest {
         assertFalse(g.nvmlNames().isEmpty(), id + " has NVML names");
     }
 
+    // Maximum board power from each datasheet named in config/gpus.yaml's tdp_source.
+    @ParameterizedTest(name = "{0}: {1} W")
+    @CsvSource(delimiter = '|', textBlock = """
+            v100-sxm       | 300  | V100 GPU datasheet, SXM2: max power consumption 300 W
+            v100-pcie      | 250  | V100 GPU datasheet, PCIe: 250 W
+            a100-sxm-80gb  | 400  | A100 datasheet, 80GB SXM: max TDP 400 W
+            a100-pcie-80gb | 300  | A100 datasheet, 80GB PCIe: 300 W
+            a100-pcie-40gb | 250  | A100 datasheet (2020), 40GB PCIe: 250 W
+            a10            | 150  | A10 datasheet: max TDP 150 W
+            l4             | 72   | L4 datasheet: max TDP 72 W
+            l40s           | 350  | L40S datasheet: max power 350 W
+            h100-sxm       | 700  | H100 datasheet, SXM: up to 700 W
+            h100-pcie      | 350  | H100 PCIe product brief: max TDP 350 W
+            h100-nvl       | 400  | H100 datasheet, NVL: 350-400 W, upper end
+            h200           | 700  | H200 datasheet, SXM: up to 700 W
+            h200-nvl       | 600  | H200 datasheet, NVL: up to 600 W
+            b200           | 1000 | HGX B200 datasheet: up to 1,000 W per GPU
+            rtx-4090       | 450  | GeForce RTX 4090 specifications: total graphics power 450 W
+            rtx-6000-ada   | 300  | RTX 6000 Ada datasheet: max power 300 W
+            """)
+    void boardPowerFromTheDatasheet(String id, double watts, String source) {
+        GpuSpec g = CATALOG.find(id).orElseThrow();
+        assertEquals(watts, g.tdpWatts().orElseThrow(), source);
+        assertFalse(g.tdpSource().isBlank(), id + " cites where its board power comes from");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a10g", "h20", "gh200"})
+    void boardPowerIsAbsentWithoutAPerGpuDatasheetFigure(String id) {
+        assertTrue(CATALOG.find(id).orElseThrow().tdpWatts().isEmpty(), id);
+    }
+
     @Test
     void everyEntryIsSane() {
         for (GpuSpec g : CATALOG.entries()) {
@@ -192,5 +224,21 @@ class GpuCatalogTest {
         assertEquals(3, e.line(), e.getMessage());
         assertEquals("gpus[0].dense_peak_tflops.fp7", e.field());
         assertTrue(e.getMessage().startsWith(file + ":3:"), e.getMessage());
+    }
+
+    @Test
+    void aBoardPowerNeedsItsSource(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("gpus.yaml");
+        Files.writeString(file, String.join("\n", List.of(
+                "gpus:",
+                "  - id: x",
+                "    dense_peak_tflops: {bf16: 100}",
+                "    memory_gb: 80",
+                "    memory_bandwidth_gb_per_s: 1000",
+                "    tdp_watts: 500",
+                "    source: s")));
+        InputError e = assertThrows(InputError.class, () -> GpuCatalog.load(Optional.of(file)));
+        assertEquals(6, e.line(), e.getMessage());
+        assertTrue(e.getMessage().contains("tdp_source"), e.getMessage());
     }
 }
