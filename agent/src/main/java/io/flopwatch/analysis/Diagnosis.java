@@ -4,6 +4,7 @@ import io.flopwatch.telemetry.ClockEventReason;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * The bottleneck rules: pure functions from counters to a {@link DiagnosisState}. Rules are
@@ -22,10 +23,12 @@ public final class Diagnosis {
     public static final double INPUT_BOUND_KERNEL_ACTIVE = 0.60;
     /** SM clock below this fraction of its maximum, with a power/thermal reason set, is throttled. */
     public static final double THROTTLED_CLOCK_RATIO = 0.85;
-    /** NVLink or PCIe traffic at or above this fraction of the link bandwidth … */
-    public static final double COMMUNICATION_LINK_RATIO = 0.50;
-    /** … while fewer than this fraction of SMs are active is communication-bound. */
-    public static final double COMMUNICATION_SM_ACTIVE = 0.50;
+    /**
+     * Communication-bound: {@link CommunicationBoundRule} with its default thresholds (link ≥ 60 %
+     * of its per-direction capacity while tensor active < 20 %, or SM active < 50 % without
+     * tensor activity; docs/interconnect.md), applied to the busier of NVLink and PCIe.
+     */
+    public static final CommunicationBoundRule.Thresholds COMMUNICATION = CommunicationBoundRule.Thresholds.DEFAULT;
     /** DRAM bandwidth utilization at or above this is memory-bound. */
     public static final double MEMORY_DRAM_RATIO = 0.60;
     /** SM active at or above this (or tensor active at or above {@link #COMPUTE_TENSOR_ACTIVE}) is compute-bound. */
@@ -47,8 +50,10 @@ public final class Diagnosis {
      * @param smActive         GPM SM activity
      * @param tensorActive     GPM any-tensor-pipe activity
      * @param dramBandwidth    GPM DRAM bandwidth utilization
-     * @param nvlinkRatio      NVLink bytes/s (tx + rx) ÷ the catalog's NVLink bandwidth
-     * @param pcieRatio        PCIe bytes/s (tx + rx) ÷ the link's bandwidth at its current generation and width
+     * @param nvlinkRatio      NVLink use: the busier direction ÷ the per-direction capacity
+     *                         ({@link CommunicationBoundRule#nvlinkUtilization})
+     * @param pcieRatio        PCIe use: the busier direction ÷ the link's per-direction bandwidth
+     *                         at its current generation and width
      * @param smClockRatio     current SM clock ÷ maximum SM clock
      * @param clockEventReasons NVML clock event reason bits (0 when none or unknown)
      * @param processCount     compute processes on the GPU; −1 when unknown
@@ -80,8 +85,10 @@ public final class Diagnosis {
         if ((in.clockEventReasons() & LIMIT_REASONS) != 0 && in.smClockRatio() < THROTTLED_CLOCK_RATIO) {
             return DiagnosisState.THROTTLED;
         }
-        if (in.interconnectRatio() >= COMMUNICATION_LINK_RATIO
-                && (Double.isNaN(in.smActive()) || in.smActive() < COMMUNICATION_SM_ACTIVE)) {
+        CommunicationBoundRule.Result comm = CommunicationBoundRule.evaluate(new CommunicationBoundRule.Observation(
+                optional(in.smActive()), optional(in.tensorActive()), optional(in.interconnectRatio()),
+                OptionalDouble.empty()), COMMUNICATION);
+        if (comm.verdict() == CommunicationBoundRule.Verdict.COMMUNICATION_BOUND) {
             return DiagnosisState.COMMUNICATION_BOUND;
         }
         if (busy < INPUT_BOUND_KERNEL_ACTIVE) {
@@ -99,6 +106,10 @@ public final class Diagnosis {
             return DiagnosisState.UNKNOWN;
         }
         return DiagnosisState.UNDERUTILIZED_SMS;
+    }
+
+    private static OptionalDouble optional(double v) {
+        return Double.isNaN(v) ? OptionalDouble.empty() : OptionalDouble.of(v);
     }
 
     /**

@@ -20,9 +20,9 @@ import io.flopwatch.gpu.Precision;
  * @param fp32ActiveRatio       GPM FP32 pipe active
  * @param fp16ActiveRatio       GPM FP16 pipe active
  * @param nvlinkBytesPerSecond  GPM NVLink tx + rx
- * @param nvlinkRatio           NVLink tx + rx ÷ the catalog's NVLink bandwidth
+ * @param nvlinkRatio           NVLink use: the busier direction ÷ half the catalog's (both-directions) NVLink bandwidth
  * @param pcieBytesPerSecond    GPM PCIe tx + rx
- * @param pcieRatio             PCIe tx + rx ÷ the link's bandwidth (both directions) at its current generation and width
+ * @param pcieRatio             PCIe use: the busier direction ÷ the link's per-direction bandwidth at its current generation and width
  * @param smClockHz             current SM clock
  * @param smClockMaxHz          maximum SM clock
  * @param clockEventReasons     clock event reason bits (0 when none or unknown)

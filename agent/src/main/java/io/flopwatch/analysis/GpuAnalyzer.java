@@ -35,15 +35,19 @@ public final class GpuAnalyzer {
         double smActive = gpmRatio(gpu, GpmMetric.SM_UTIL);
         double tensorActive = gpmRatio(gpu, GpmMetric.ANY_TENSOR_UTIL);
         double dram = gpmRatio(gpu, GpmMetric.DRAM_BW_UTIL);
-        double nvlink = (value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_TX_PER_SEC))
-                + value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_RX_PER_SEC))) * MIB;
-        double pcie = (value(gpu.gpmValue(GpmMetric.PCIE_TX_PER_SEC))
-                + value(gpu.gpmValue(GpmMetric.PCIE_RX_PER_SEC))) * MIB;
+        double nvlinkTx = value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_TX_PER_SEC)) * MIB;
+        double nvlinkRx = value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_RX_PER_SEC)) * MIB;
+        double pcieTx = value(gpu.gpmValue(GpmMetric.PCIE_TX_PER_SEC)) * MIB;
+        double pcieRx = value(gpu.gpmValue(GpmMetric.PCIE_RX_PER_SEC)) * MIB;
+        double nvlink = nvlinkTx + nvlinkRx;
+        double pcie = pcieTx + pcieRx;
         double nvlinkBandwidth = spec.map(GpuSpec::nvlinkBandwidthBytesPerSecond).orElse(0.0);
-        double nvlinkRatio = nvlinkBandwidth > 0 ? nvlink / nvlinkBandwidth : Double.NaN;
+        double nvlinkRatio = Double.isNaN(nvlink) ? Double.NaN
+                : CommunicationBoundRule.nvlinkUtilization(nvlinkTx, nvlinkRx, nvlinkBandwidth).orElse(Double.NaN);
         double pcieBandwidth = s.map(x -> pcieBandwidthBytesPerSecond(x.pcie().linkGenerationCurrent(),
                 x.pcie().linkWidthCurrent())).orElse(Double.NaN);
-        double pcieRatio = pcie / pcieBandwidth;
+        // Busier direction over the per-direction bandwidth, as for NVLink.
+        double pcieRatio = Math.max(pcieTx, pcieRx) / (pcieBandwidth / 2);
         double smClock = s.map(x -> value(x.clocks().smHertz())).orElse(Double.NaN);
         double smClockMax = s.map(x -> value(x.clocks().smMaxHertz())).orElse(Double.NaN);
         long reasons = s.map(x -> x.clocks().eventReasons().orElse(0L)).orElse(0L);

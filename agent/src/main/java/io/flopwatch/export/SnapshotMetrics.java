@@ -148,10 +148,10 @@ public final class SnapshotMetrics {
             analysis(t, i, "flopwatch.gpu.pcie.throughput", "bytes_per_second",
                     "PCIe traffic, transmit plus receive (GPM PCIE_TX/RX_PER_SEC)", GpuAnalysis::pcieBytesPerSecond);
             analysis(t, i, "flopwatch.gpu.nvlink.utilization", "ratio",
-                    "NVLink traffic relative to the GPU's NVLink bandwidth from the catalog (both directions)",
+                    "NVLink use: the busier direction relative to the per-direction NVLink bandwidth (half the catalog's total)",
                     GpuAnalysis::nvlinkRatio);
             analysis(t, i, "flopwatch.gpu.pcie.utilization", "ratio",
-                    "PCIe traffic relative to the link's bandwidth at its current generation and width (both directions)",
+                    "PCIe use: the busier direction relative to the link's per-direction bandwidth at its current generation and width",
                     GpuAnalysis::pcieRatio);
             analysis(t, i, "flopwatch.gpu.tensor.flops.estimate", null,
                     "ESTIMATE of tensor FLOP/s: tensor-active ratio x dense peak of the precision label of "

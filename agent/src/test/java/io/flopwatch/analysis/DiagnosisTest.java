@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One case per diagnosis state, plus the edges of each threshold. The thresholds are
- * flopwatch's own choices (Diagnosis' constants; docs/diagnosis.md): NVIDIA publishes none. The
+ * flopwatch's own choices (Diagnosis' constants; docs/diagnosis.md): NVIDIA publishes none; the
+ * communication-bound ones are CommunicationBoundRule's (docs/interconnect.md). The
  * counters of the "busy training" rows are those of the demo scenario (tensor 47 %, SM 86 %,
  * DRAM 38 %, NVML utilization 98 %); the clock values are H100 SXM's (max 1980 MHz).
  */
