@@ -2,7 +2,10 @@ package io.flopwatch.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flopwatch.export.LogLines;
 import io.flopwatch.export.ReadingJson;
+import io.flopwatch.telemetry.GpuRecord;
+import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.nvml.NvmlSession;
 import io.flopwatch.telemetry.NodeReader;
 import io.flopwatch.telemetry.NodeReading;
@@ -34,8 +37,14 @@ final class SnapshotCommand implements Callable<Integer> {
                     + "(at least 100; default ${DEFAULT-VALUE}).")
     long gpmIntervalMillis;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Agent config whose workloads (with a fixed throughput) and default precision the analysis uses.")
+    java.nio.file.Path config;
+
     @Override
     public Integer call() throws Exception {
+        io.flopwatch.config.AgentConfig agentConfig = config == null
+                ? io.flopwatch.config.ConfigLoader.defaults() : io.flopwatch.config.ConfigLoader.load(config);
         if (gpmIntervalMillis < NodeReader.MIN_GPM_INTERVAL.toMillis()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--gpm-interval must be at least " + NodeReader.MIN_GPM_INTERVAL.toMillis() + " ms");
@@ -45,14 +54,30 @@ final class SnapshotCommand implements Callable<Integer> {
             reading = new NodeReader(nvml, Ticker.system(), d -> Thread.sleep(d.toMillis()))
                     .read(Duration.ofMillis(gpmIntervalMillis));
         }
+        Snapshot analyzed = analyze(reading, agentConfig);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            out.println(mapper.writeValueAsString(new ReadingJson(mapper).toJson(reading)));
+            var doc = new ReadingJson(mapper).toJson(reading);
+            doc.set("analysis", mapper.readTree(LogLines.json(analyzed)));
+            out.println(mapper.writeValueAsString(doc));
         } else {
             SnapshotTable.print(reading, out);
+            SnapshotTable.printAnalysis(analyzed, out);
         }
         out.flush();
         return ExitStatus.OK.code();
+    }
+
+    /** The live agent's analysis of one reading: the same functions, over a one-cycle snapshot. */
+    static Snapshot analyze(NodeReading reading, io.flopwatch.config.AgentConfig config) {
+        Ticker ticker = Ticker.system();
+        long now = ticker.nanoTime();
+        java.util.List<GpuRecord> records = reading.devices().stream().map(d -> GpuRecord.of(d, now)).toList();
+        var analyzer = new io.flopwatch.daemon.LiveAnalyzer(config,
+                io.flopwatch.gpu.GpuCatalog.load(config.analysis().gpuCatalog()), ticker);
+        var result = analyzer.analyze(records, now);
+        return new Snapshot(reading.takenAt(), now, true, "", reading.simulated(), java.util.Optional.of(reading.system()),
+                records, result.gpus(), result.workloads(), java.util.Map.of());
     }
 }

@@ -85,4 +85,35 @@ final class SnapshotTable {
     private static String mhz(OptionalLong hz) {
         return hz.isPresent() ? Long.toString(hz.getAsLong() / 1_000_000) : "-";
     }
+
+    /** The analysis of the reading: peaks, the tensor-FLOP/s estimate and the diagnosis; workloads' MFU. */
+    static void printAnalysis(io.flopwatch.telemetry.Snapshot s, PrintWriter out) {
+        out.println();
+        out.println("analysis (docs/diagnosis.md; estimate = tensor-active x dense peak, not a FLOP count)");
+        out.printf(Locale.ROOT, "%-3s %-10s %-5s %12s %14s %16s  %s%n", "GPU", "catalog", "prec", "peak TFLOP/s",
+                "at clock TF/s", "estimate TFLOP/s", "diagnosis");
+        for (io.flopwatch.analysis.GpuAnalysis a : s.analyses()) {
+            out.printf(Locale.ROOT, "%-3d %-10s %-5s %12s %14s %16s  %s%n", a.index(),
+                    a.catalogId().isEmpty() ? "?" : a.catalogId(), a.precision().key(), tf(a.densePeakFlops()),
+                    tf(a.clockAwarePeakFlops()), tf(a.tensorFlopsEstimate()), a.diagnosis().label());
+        }
+        for (io.flopwatch.analysis.WorkloadAnalysis w : s.workloads()) {
+            out.printf(Locale.ROOT, "workload %s (%s, %s): %s tokens/s, %s GFLOPs/token, MFU %s, HFU %s, "
+                            + "estimate %s of peak, %s%n", w.name(), w.model(), w.precision().key(),
+                    Double.isNaN(w.tokensPerSecond()) ? "-" : String.format(Locale.ROOT, "%.0f", w.tokensPerSecond()),
+                    String.format(Locale.ROOT, "%.2f", w.modelFlopsPerToken() / 1e9), pct(w.mfu()), pct(w.hfu()),
+                    pct(w.hardwareEstimateRatio()), w.diagnosis().label());
+        }
+        if (s.analyses().stream().anyMatch(a -> Double.isNaN(a.tensorActiveRatio()))) {
+            out.println("(no GPM on some GPUs: tensor activity, its estimate and most diagnosis rules need Hopper or newer)");
+        }
+    }
+
+    private static String tf(double flops) {
+        return Double.isNaN(flops) ? "-" : String.format(Locale.ROOT, "%.1f", flops / 1e12);
+    }
+
+    private static String pct(double ratio) {
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.1f%%", ratio * 100);
+    }
 }

@@ -1,0 +1,51 @@
+package io.flopwatch.analysis;
+
+import io.flopwatch.gpu.Precision;
+import java.util.List;
+
+/**
+ * The analysis of one workload on this node in one cycle. NaN when not known (no throughput yet,
+ * GPU not in the catalog).
+ *
+ * @param name                   the workload's name from the config
+ * @param model                  the model spec it names
+ * @param mode                   train / inference
+ * @param precision              the precision its peak is for
+ * @param gpuIndexes             the GPUs of this node it runs on
+ * @param tokensPerSecond        smoothed tokens/s of this node's share
+ * @param modelFlopsPerToken     model FLOPs per token (MFU's numerator per token)
+ * @param hardwareFlopsPerToken  executed FLOPs per token, recomputation included (HFU's)
+ * @param achievedModelFlops     model FLOPs/token × tokens/s
+ * @param achievedHardwareFlops  hardware FLOPs/token × tokens/s
+ * @param peakFlops              Σ dense peak FLOP/s of its GPUs for {@code precision}
+ * @param mfu                    achievedModelFlops ÷ peakFlops (PaLM's definition)
+ * @param hfu                    achievedHardwareFlops ÷ peakFlops
+ * @param tensorFlopsEstimate    Σ tensor-active × dense peak over its GPUs (an estimate)
+ * @param hardwareEstimateRatio  tensorFlopsEstimate ÷ peakFlops
+ * @param mfuGap                 hardwareEstimateRatio − mfu: tensor-pipe time not explained by model FLOPs
+ *                               (recomputation, padding, non-matmul tensor work, or a wrong token count)
+ * @param diagnosis              the state most of its GPUs are in
+ */
+public record WorkloadAnalysis(
+        String name,
+        String model,
+        String mode,
+        Precision precision,
+        List<Integer> gpuIndexes,
+        double tokensPerSecond,
+        double modelFlopsPerToken,
+        double hardwareFlopsPerToken,
+        double achievedModelFlops,
+        double achievedHardwareFlops,
+        double peakFlops,
+        double mfu,
+        double hfu,
+        double tensorFlopsEstimate,
+        double hardwareEstimateRatio,
+        double mfuGap,
+        DiagnosisState diagnosis) {
+
+    public WorkloadAnalysis {
+        gpuIndexes = List.copyOf(gpuIndexes);
+    }
+}

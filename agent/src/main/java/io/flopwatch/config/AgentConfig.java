@@ -1,0 +1,127 @@
+package io.flopwatch.config;
+
+import io.flopwatch.flops.Mode;
+import io.flopwatch.flops.Recompute;
+import io.flopwatch.gpu.Precision;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * The agent's configuration, as read from {@code flopwatch.yaml} by {@link ConfigLoader}. Every
+ * key is documented in docs/configuration.md.
+ */
+public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporters exporters, Push push,
+                          List<WorkloadConfig> workloads) {
+
+    public AgentConfig {
+        workloads = List.copyOf(workloads);
+    }
+
+    /**
+     * The HTTP endpoint, in the style of Prometheus exporters' web config.
+     *
+     * @param host               address to bind, e.g. 127.0.0.1 or 0.0.0.0
+     * @param port               TCP port (0: any free port)
+     * @param tlsCertFile        PEM certificate chain; TLS is on when present
+     * @param tlsKeyFile         PEM private key (PKCS#8) for {@code tlsCertFile}
+     * @param basicAuthUsers     user → password hash ("sha256:&lt;hex&gt;" or "plain:&lt;password&gt;"); empty: no auth
+     */
+    public record Web(String host, int port, Optional<Path> tlsCertFile, Optional<Path> tlsKeyFile,
+                      Map<String, String> basicAuthUsers) {
+        public Web {
+            basicAuthUsers = Map.copyOf(basicAuthUsers);
+        }
+    }
+
+    /**
+     * @param interval     time between sampling cycles (≥ 100 ms when GPM is on: NVML's minimum)
+     * @param deadline     how long a cycle waits for a GPU before reporting it stale
+     * @param collectors   enabled collector names
+     * @param nvmlLibrary  NVML library file to load instead of the system's
+     * @param simulate     a simulator scenario to play instead of real GPUs ("demo": the shipped one)
+     */
+    public record Sampling(Duration interval, Duration deadline, Set<String> collectors, Optional<Path> nvmlLibrary,
+                           Optional<String> simulate) {
+        public Sampling {
+            collectors = Set.copyOf(collectors);
+        }
+    }
+
+    /** @param defaultPrecision the precision of GPU peaks for GPUs no workload claims */
+    public record Analysis(Precision defaultPrecision, Optional<Path> gpuCatalog) {
+    }
+
+    public record Exporters(boolean prometheus, Log log, Otlp otlp) {
+    }
+
+    /**
+     * @param format       {@code json} (one JSON object per line) or {@code human} (compact text)
+     * @param file         write to this file (rotated) instead of stdout
+     * @param maxSizeBytes rotate the file when it would grow past this
+     * @param keepFiles    rotated files to keep (file.1 … file.N)
+     * @param every        write one line every this many sampling intervals
+     */
+    public record Log(boolean enabled, String format, Optional<Path> file, long maxSizeBytes, int keepFiles,
+                      int every) {
+    }
+
+    /** @param url OTLP/HTTP metrics endpoint, e.g. http://127.0.0.1:4318/v1/metrics */
+    public record Otlp(boolean enabled, String url, Duration step, Map<String, String> headers) {
+        public Otlp {
+            headers = Map.copyOf(headers);
+        }
+    }
+
+    /**
+     * The push endpoint through which a workload reports its tokens.
+     *
+     * @param path         URL path of the endpoint on the web server
+     * @param maxBodyBytes larger bodies are refused (413)
+     * @param allowRemote  accept pushes from other hosts (default: loopback clients only)
+     */
+    public record Push(boolean enabled, String path, int maxBodyBytes, boolean allowRemote) {
+    }
+
+    /**
+     * One workload on this node.
+     *
+     * @param model        any spec the FLOPs engine accepts (preset id, config.json, YAML)
+     * @param seqLenTokens sequence length T
+     * @param gpus         the GPUs it runs on
+     * @param throughput   where its tokens/s come from
+     */
+    public record WorkloadConfig(String name, String model, Mode mode, long seqLenTokens, Precision precision,
+                                 Recompute recompute, GpuSelection gpus, Throughput throughput) {
+    }
+
+    /** Which GPUs a workload runs on: all, a list (indexes or UUIDs), or those running a process. */
+    public sealed interface GpuSelection {
+        record All() implements GpuSelection {
+        }
+
+        /** NVML indexes and/or UUIDs. */
+        record Listed(List<String> ids) implements GpuSelection {
+            public Listed {
+                ids = List.copyOf(ids);
+            }
+        }
+
+        /** GPUs holding a compute process whose command name (/proc/PID/comm) equals {@code name}. */
+        record ByProcess(String name) implements GpuSelection {
+        }
+    }
+
+    /**
+     * Where a workload's throughput comes from. {@code fixed}: a known tokens/s (demo, tests);
+     * {@code push}: posted to the push endpoint. Log tailing and metrics scraping plug in here.
+     *
+     * @param window smoothing window of tokens/s
+     */
+    public record Throughput(String source, OptionalDouble tokensPerSecond, Duration window) {
+    }
+}

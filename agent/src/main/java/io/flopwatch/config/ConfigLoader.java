@@ -1,0 +1,388 @@
+package io.flopwatch.config;
+
+import io.flopwatch.config.AgentConfig.GpuSelection;
+import io.flopwatch.config.LocatedTree.Node;
+import io.flopwatch.flops.Mode;
+import io.flopwatch.flops.Recompute;
+import io.flopwatch.gpu.Precision;
+import io.flopwatch.telemetry.Collectors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code flopwatch.yaml} into an {@link AgentConfig}. Every mistake is an
+ * {@link InputError} with file, line, column and field; unknown keys are errors. Defaults are
+ * those of docs/configuration.md.
+ */
+public final class ConfigLoader {
+
+    /** The default listen port; see docs/configuration.md for why this one. */
+    public static final int DEFAULT_PORT = 9479;
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
+    /** NVML wants GPM samples at least 100 ms apart (nvml.h, nvmlGpmMetricsGet). */
+    public static final Duration MIN_GPM_INTERVAL = Duration.ofMillis(100);
+    public static final String DEFAULT_PUSH_PATH = "/api/v1/throughput";
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
+
+    private ConfigLoader() {
+    }
+
+    public static AgentConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new InputError(file.toString(), 0, 0, null, "cannot read the config file: " + e.getMessage());
+        }
+        return parse(file.toString(), text);
+    }
+
+    /** The configuration with every default: what an empty file gives. */
+    public static AgentConfig defaults() {
+        return parse("(defaults)", "{}");
+    }
+
+    public static AgentConfig parse(String source, String text) {
+        Node root = text.isBlank() ? LocatedTree.parseYaml(source, "{}") : LocatedTree.parseYaml(source, text);
+        root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads"));
+        AgentConfig.Sampling sampling = sampling(root.get("sampling"));
+        List<AgentConfig.WorkloadConfig> workloads = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Node list = root.get("workloads");
+        if (list != null) {
+            for (Node w : list.elements()) {
+                AgentConfig.WorkloadConfig wc = workload(w);
+                if (!names.add(wc.name())) {
+                    throw w.require("name").error("two workloads are named '" + wc.name() + "'");
+                }
+                workloads.add(wc);
+            }
+        }
+        return new AgentConfig(web(root.get("web")), sampling, analysis(root.get("analysis")),
+                exporters(root.get("exporters")), push(root.get("push")), workloads);
+    }
+
+    private static AgentConfig.Web web(Node n) {
+        if (n == null) {
+            return new AgentConfig.Web(DEFAULT_HOST, DEFAULT_PORT, Optional.empty(), Optional.empty(), Map.of());
+        }
+        n.onlyKeys(Set.of("listen_address", "tls_server_config", "basic_auth_users"));
+        String host = DEFAULT_HOST;
+        int port = DEFAULT_PORT;
+        Node listen = n.get("listen_address");
+        if (listen != null) {
+            String a = listen.asText().trim();
+            int colon = a.lastIndexOf(':');
+            if (colon < 0) {
+                throw listen.error("expected HOST:PORT, e.g. 127.0.0.1:" + DEFAULT_PORT + " or :" + DEFAULT_PORT);
+            }
+            host = a.substring(0, colon).isEmpty() ? "0.0.0.0" : a.substring(0, colon).replaceAll("^\\[|\\]$", "");
+            try {
+                port = Integer.parseInt(a.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 0 || port > 65535) {
+                throw listen.error("port must be a number 0..65535");
+            }
+        }
+        Optional<Path> cert = Optional.empty();
+        Optional<Path> key = Optional.empty();
+        Node tls = n.get("tls_server_config");
+        if (tls != null) {
+            tls.onlyKeys(Set.of("cert_file", "key_file"));
+            Node c = tls.require("cert_file");
+            Node k = tls.require("key_file");
+            cert = Optional.of(readableFile(c));
+            key = Optional.of(readableFile(k));
+        }
+        Map<String, String> users = new LinkedHashMap<>();
+        Node auth = n.get("basic_auth_users");
+        if (auth != null) {
+            auth.object();
+            for (String user : auth.keys()) {
+                Node h = auth.get(user);
+                String hash = h == null ? "" : h.asText();
+                if (!hash.startsWith("sha256:") && !hash.startsWith("plain:")) {
+                    throw (h == null ? auth : h).error("expected 'sha256:<hex of the password's SHA-256>' or 'plain:<password>'");
+                }
+                users.put(user, hash);
+            }
+        }
+        return new AgentConfig.Web(host, port, cert, key, users);
+    }
+
+    private static Path readableFile(Node n) {
+        Path p = Path.of(n.asText());
+        if (!Files.isReadable(p)) {
+            throw n.error("file " + p + " does not exist or is not readable");
+        }
+        return p;
+    }
+
+    private static AgentConfig.Sampling sampling(Node n) {
+        Duration interval = DEFAULT_INTERVAL;
+        Duration deadline = null;
+        Set<String> collectors = new LinkedHashSet<>(
+                List.of(Collectors.DEVICE, Collectors.GPM, Collectors.PROCESSES, Collectors.XID));
+        Optional<Path> library = Optional.empty();
+        Optional<String> simulate = Optional.empty();
+        if (n != null) {
+            n.onlyKeys(Set.of("interval", "deadline", "collectors", "nvml_library", "simulate"));
+            if (n.get("interval") != null) {
+                interval = duration(n.get("interval"));
+            }
+            if (n.get("deadline") != null) {
+                deadline = duration(n.get("deadline"));
+            }
+            Node c = n.get("collectors");
+            if (c != null) {
+                collectors.clear();
+                for (Node e : c.elements()) {
+                    String name = e.asText();
+                    if (!Collectors.NAMES.contains(name)) {
+                        throw e.error("unknown collector '" + name + "' (known: "
+                                + String.join(", ", new java.util.TreeSet<>(Collectors.NAMES)) + ")");
+                    }
+                    collectors.add(name);
+                }
+            }
+            if (n.get("nvml_library") != null) {
+                library = Optional.of(Path.of(n.get("nvml_library").asText()));
+            }
+            if (n.get("simulate") != null) {
+                simulate = Optional.of(n.get("simulate").asText());
+            }
+            if (collectors.contains(Collectors.GPM) && interval.compareTo(MIN_GPM_INTERVAL) < 0) {
+                throw n.get("interval").error("must be at least 100ms while the gpm collector is on "
+                        + "(NVML needs GPM samples at least 100 ms apart)");
+            }
+        }
+        if (deadline == null) {
+            // Half the interval, at most 2 s: a stuck GPU shows within one cycle while a slow one is not yet stale.
+            deadline = interval.dividedBy(2).compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2)
+                    : interval.dividedBy(2);
+        } else if (deadline.compareTo(interval) > 0 && n != null) {
+            throw n.get("deadline").error("must not be longer than the interval (" + interval.toMillis() + " ms)");
+        }
+        return new AgentConfig.Sampling(interval, deadline, collectors, library, simulate);
+    }
+
+    private static AgentConfig.Analysis analysis(Node n) {
+        if (n == null) {
+            return new AgentConfig.Analysis(Precision.BF16, Optional.empty());
+        }
+        n.onlyKeys(Set.of("default_precision", "gpu_catalog"));
+        Precision p = n.get("default_precision") == null ? Precision.BF16 : precision(n.get("default_precision"));
+        Optional<Path> catalog = n.get("gpu_catalog") == null ? Optional.empty()
+                : Optional.of(readableFile(n.get("gpu_catalog")));
+        return new AgentConfig.Analysis(p, catalog);
+    }
+
+    private static AgentConfig.Exporters exporters(Node n) {
+        boolean prometheus = true;
+        AgentConfig.Log log = new AgentConfig.Log(false, "json", Optional.empty(), 100L << 20, 5, 1);
+        AgentConfig.Otlp otlp = new AgentConfig.Otlp(false, "http://127.0.0.1:4318/v1/metrics",
+                Duration.ofSeconds(10), Map.of());
+        if (n == null) {
+            return new AgentConfig.Exporters(prometheus, log, otlp);
+        }
+        n.onlyKeys(Set.of("prometheus", "log", "otlp"));
+        Node p = n.get("prometheus");
+        if (p != null) {
+            p.onlyKeys(Set.of("enabled"));
+            prometheus = p.boolOr("enabled", true);
+        }
+        Node l = n.get("log");
+        if (l != null) {
+            l.onlyKeys(Set.of("enabled", "format", "file", "max_size_bytes", "keep_files", "every"));
+            String format = l.textOr("format", "json");
+            if (!format.equals("json") && !format.equals("human")) {
+                throw l.get("format").error("expected json or human");
+            }
+            long max = l.longOr("max_size_bytes", 100L << 20);
+            if (max <= 0) {
+                throw l.get("max_size_bytes").error("must be positive");
+            }
+            int keep = l.intOr("keep_files", 5);
+            if (keep < 0) {
+                throw l.get("keep_files").error("must be 0 or more");
+            }
+            int every = l.intOr("every", 1);
+            if (every <= 0) {
+                throw l.get("every").error("must be a positive number of intervals");
+            }
+            Optional<Path> file = l.get("file") == null ? Optional.empty() : Optional.of(Path.of(l.get("file").asText()));
+            log = new AgentConfig.Log(l.boolOr("enabled", true), format, file, max, keep, every);
+        }
+        Node o = n.get("otlp");
+        if (o != null) {
+            o.onlyKeys(Set.of("enabled", "url", "step", "headers"));
+            Map<String, String> headers = new LinkedHashMap<>();
+            Node h = o.get("headers");
+            if (h != null) {
+                h.object();
+                for (String k : h.keys()) {
+                    headers.put(k, h.require(k).asText());
+                }
+            }
+            String url = o.textOr("url", otlp.url());
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                throw o.get("url").error("expected an http:// or https:// URL");
+            }
+            otlp = new AgentConfig.Otlp(o.boolOr("enabled", true), url,
+                    o.get("step") == null ? otlp.step() : duration(o.get("step")), headers);
+        }
+        return new AgentConfig.Exporters(prometheus, log, otlp);
+    }
+
+    private static AgentConfig.Push push(Node n) {
+        if (n == null) {
+            return new AgentConfig.Push(true, DEFAULT_PUSH_PATH, 64 * 1024, false);
+        }
+        n.onlyKeys(Set.of("enabled", "path", "max_body_bytes", "allow_remote"));
+        String path = n.textOr("path", DEFAULT_PUSH_PATH);
+        if (!path.startsWith("/") || path.equals("/metrics")) {
+            throw n.get("path").error("expected a path starting with '/', other than /metrics");
+        }
+        int max = n.intOr("max_body_bytes", 64 * 1024);
+        if (max <= 0) {
+            throw n.get("max_body_bytes").error("must be positive");
+        }
+        return new AgentConfig.Push(n.boolOr("enabled", true), path, max, n.boolOr("allow_remote", false));
+    }
+
+    private static AgentConfig.WorkloadConfig workload(Node w) {
+        w.onlyKeys(Set.of("name", "model", "mode", "seq_len", "precision", "recompute", "gpus", "throughput"));
+        String name = w.require("name").asText();
+        if (!name.matches("[A-Za-z0-9_.:-]+")) {
+            throw w.get("name").error("use letters, digits and _ . : - only (it becomes a metric label)");
+        }
+        String model = w.require("model").asText();
+        try {
+            io.flopwatch.flops.ModelSpecs.resolve(model);
+        } catch (InputError e) {
+            // The spec's own file:line when it has one; else this config's line for the model key.
+            throw e.line() > 0 ? e : w.get("model").error(e.problem());
+        }
+        Mode mode = Mode.TRAIN;
+        Node m = w.get("mode");
+        if (m != null) {
+            mode = switch (m.asText().toLowerCase(Locale.ROOT)) {
+                case "train" -> Mode.TRAIN;
+                case "inference", "forward" -> Mode.FORWARD;
+                case "prefill" -> Mode.PREFILL;
+                default -> throw m.error("expected train, inference (forward) or prefill");
+            };
+        }
+        long seqLen = w.require("seq_len").asLong();
+        if (seqLen <= 0) {
+            throw w.get("seq_len").error("must be a positive number of tokens");
+        }
+        Precision precision = w.get("precision") == null ? Precision.BF16 : precision(w.get("precision"));
+        Recompute recompute = Recompute.NONE;
+        Node r = w.get("recompute");
+        if (r != null) {
+            try {
+                recompute = Recompute.valueOf(r.asText().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw r.error("expected none, selective or full");
+            }
+        }
+        return new AgentConfig.WorkloadConfig(name, model, mode, seqLen, precision, recompute,
+                gpus(w.get("gpus")), throughput(w.require("throughput")));
+    }
+
+    private static GpuSelection gpus(Node n) {
+        if (n == null) {
+            return new GpuSelection.All();
+        }
+        if (n.json().isTextual()) {
+            if (!n.asText().equals("all")) {
+                throw n.error("expected 'all', a list of GPU indexes / UUIDs, or {process: NAME}");
+            }
+            return new GpuSelection.All();
+        }
+        if (n.json().isArray()) {
+            List<String> ids = new ArrayList<>();
+            for (Node e : n.elements()) {
+                String id = e.asText();
+                if (!id.matches("\\d+") && !id.startsWith("GPU-")) {
+                    throw e.error("expected a GPU index (0, 1, …) or a UUID (GPU-…)");
+                }
+                ids.add(id);
+            }
+            if (ids.isEmpty()) {
+                throw n.error("an empty list selects no GPU");
+            }
+            return new GpuSelection.Listed(ids);
+        }
+        n.onlyKeys(Set.of("process"));
+        return new GpuSelection.ByProcess(n.require("process").asText());
+    }
+
+    private static AgentConfig.Throughput throughput(Node n) {
+        n.onlyKeys(Set.of("source", "tokens_per_second", "window"));
+        Node s = n.require("source");
+        String source = s.asText();
+        Duration window = n.get("window") == null ? Duration.ofSeconds(60) : duration(n.get("window"));
+        switch (source) {
+            case "fixed" -> {
+                Node t = n.require("tokens_per_second");
+                double v = t.asDouble();
+                if (!(v >= 0) || Double.isInfinite(v)) {
+                    throw t.error("must be a finite number >= 0");
+                }
+                return new AgentConfig.Throughput(source, OptionalDouble.of(v), window);
+            }
+            case "push" -> {
+                if (n.get("tokens_per_second") != null) {
+                    throw n.get("tokens_per_second").error("only the fixed source takes tokens_per_second");
+                }
+                return new AgentConfig.Throughput(source, OptionalDouble.empty(), window);
+            }
+            default -> throw s.error("expected fixed or push (log and metrics sources: see docs/throughput.md)");
+        }
+    }
+
+    private static Precision precision(Node n) {
+        return Precision.fromKey(n.asText().toLowerCase(Locale.ROOT)).orElseThrow(() -> n.error("unknown precision '"
+                + n.asText() + "' (known: " + String.join(", ",
+                java.util.Arrays.stream(Precision.values()).map(Precision::key).toList()) + ")"));
+    }
+
+    /** "500ms", "1s", "1.5s", "2m", "1h". */
+    static Duration duration(Node n) {
+        Matcher m = DURATION.matcher(n.asText().trim());
+        if (!m.matches()) {
+            throw n.error("expected a duration such as 500ms, 1s, 2m");
+        }
+        double v = Double.parseDouble(m.group(1));
+        double millis = switch (m.group(2)) {
+            case "ms" -> v;
+            case "s" -> v * 1000;
+            case "m" -> v * 60_000;
+            default -> v * 3_600_000;
+        };
+        if (millis < 1) {
+            throw n.error("must be at least 1ms");
+        }
+        return Duration.ofMillis(Math.round(millis));
+    }
+}

@@ -1,0 +1,270 @@
+package io.flopwatch.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.flopwatch.config.AgentConfig;
+import io.flopwatch.telemetry.Ticker;
+import io.flopwatch.workload.PushThroughputSource;
+import io.flopwatch.workload.ThroughputObservation;
+import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.TokenReading;
+import io.flopwatch.workload.WorkloadPhase;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The agent's HTTP endpoint (the JDK's server): {@code GET /metrics} (Prometheus text, or
+ * OpenMetrics when the client asks for it), {@code GET /} (a short index) and the push endpoint
+ * through which a workload reports its tokens. Handlers read only the registry, whose meters
+ * read only the last snapshot: no request ever waits on a GPU.
+ */
+public final class MetricsServer implements AutoCloseable {
+
+    private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final PrometheusMeterRegistry registry;
+    private final AgentConfig.Web web;
+    private final AgentConfig.Push push;
+    private final Map<String, PushThroughputSource> pushSources;
+    private final Ticker ticker;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, PrometheusMeterRegistry registry,
+                         Map<String, PushThroughputSource> pushSources, Ticker ticker) throws IOException {
+        this(web, push, true, registry, pushSources, ticker);
+    }
+
+    /** @param serveMetrics false when exporters.prometheus is off (the server then only takes pushes) */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker)
+            throws IOException {
+        this.web = web;
+        this.push = push;
+        this.registry = registry;
+        this.pushSources = Map.copyOf(pushSources);
+        this.ticker = ticker;
+        InetSocketAddress address = new InetSocketAddress(web.host(), web.port());
+        try {
+            if (web.tlsCertFile().isPresent()) {
+                SSLContext tls = Tls.context(web.tlsCertFile().get(), web.tlsKeyFile().orElseThrow());
+                HttpsServer https = HttpsServer.create(address, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            } else {
+                server = HttpServer.create(address, 0);
+            }
+        } catch (java.net.BindException e) {
+            // A port in use (another flopwatch, another exporter) is the user's to fix, not a bug.
+            throw new io.flopwatch.config.InputError("web.listen_address", 0, 0, null, web.host() + ":" + web.port()
+                    + " cannot be bound (" + e.getMessage() + "): another process may be using it; choose another port");
+        }
+        AtomicInteger n = new AtomicInteger();
+        executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "flopwatch-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        if (serveMetrics) {
+            server.createContext("/metrics", ex -> handle(ex, this::metrics));
+        }
+        if (push.enabled()) {
+            server.createContext(push.path(), ex -> handle(ex, this::push));
+        }
+        server.createContext("/", ex -> handle(ex, this::index));
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    /** The port bound (useful with port 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public String url() {
+        String host = web.host().equals("0.0.0.0") || web.host().equals("::") ? "127.0.0.1" : web.host();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return (web.tlsCertFile().isPresent() ? "https" : "http") + "://" + host + ":" + port() + "/metrics";
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        void handle(HttpExchange ex) throws IOException;
+    }
+
+    private void handle(HttpExchange ex, Handler h) throws IOException {
+        try (ex) {
+            if (!authorized(ex)) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"flopwatch\"");
+                send(ex, 401, "text/plain; charset=utf-8", "unauthorized\n");
+                return;
+            }
+            h.handle(ex);
+        } catch (RuntimeException e) {
+            // A bug in a handler must not take the server down; the client sees a 500.
+            try {
+                send(ex, 500, "text/plain; charset=utf-8", "internal error: " + e + "\n");
+            } catch (IOException | RuntimeException ignored) {
+                // response already started
+            }
+        }
+    }
+
+    private void metrics(HttpExchange ex) throws IOException {
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+            send(ex, 405, "text/plain; charset=utf-8", "use GET\n");
+            return;
+        }
+        String accept = ex.getRequestHeaders().getFirst("Accept");
+        boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
+        String contentType = openMetrics ? OPENMETRICS : TEXT;
+        send(ex, 200, contentType, registry.scrape(contentType));
+    }
+
+    private void index(HttpExchange ex) throws IOException {
+        if (!ex.getRequestURI().getPath().equals("/")) {
+            send(ex, 404, "text/plain; charset=utf-8", "not found; metrics are at /metrics\n");
+            return;
+        }
+        send(ex, 200, "text/html; charset=utf-8", "<html><head><title>flopwatch</title></head><body>"
+                + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p></body></html>\n");
+    }
+
+    /**
+     * POST {"workload": NAME, "tokens": N} (tokens since the previous push) or
+     * {"workload": NAME, "tokens_total": N} (tokens since the workload started).
+     */
+    private void push(HttpExchange ex) throws IOException {
+        if (!push.allowRemote() && !ex.getRemoteAddress().getAddress().isLoopbackAddress()) {
+            send(ex, 403, "text/plain; charset=utf-8", "pushes are accepted from this host only (push.allow_remote)\n");
+            return;
+        }
+        if (!ex.getRequestMethod().equals("POST")) {
+            send(ex, 405, "text/plain; charset=utf-8", "use POST\n");
+            return;
+        }
+        byte[] body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = in.readNBytes(push.maxBodyBytes() + 1);
+        }
+        if (body.length > push.maxBodyBytes()) {
+            send(ex, 413, "text/plain; charset=utf-8", "body larger than " + push.maxBodyBytes() + " bytes\n");
+            return;
+        }
+        JsonNode doc;
+        try {
+            doc = json.readTree(body);
+        } catch (IOException e) {
+            send(ex, 400, "text/plain; charset=utf-8", "not JSON\n");
+            return;
+        }
+        if (doc == null || !doc.isObject() || !doc.path("workload").isTextual()) {
+            send(ex, 400, "text/plain; charset=utf-8", "expected {\"workload\": NAME, \"tokens\" or \"tokens_total\": N}\n");
+            return;
+        }
+        PushThroughputSource source = pushSources.get(doc.get("workload").asText());
+        if (source == null) {
+            send(ex, 404, "text/plain; charset=utf-8", "no workload with throughput source push is named '"
+                    + doc.get("workload").asText() + "'\n");
+            return;
+        }
+        boolean delta = doc.has("tokens");
+        JsonNode tokens = delta ? doc.get("tokens") : doc.get("tokens_total");
+        if ((doc.has("tokens") == doc.has("tokens_total")) || tokens == null || !tokens.isNumber()
+                || !(tokens.asDouble() >= 0) || Double.isInfinite(tokens.asDouble())) {
+            send(ex, 400, "text/plain; charset=utf-8", "give exactly one of tokens, tokens_total: a number >= 0\n");
+            return;
+        }
+        WorkloadPhase phase = doc.path("phase").asText("training").equals("inference")
+                ? WorkloadPhase.PREFILL : WorkloadPhase.TRAINING;
+        source.offer(ThroughputObservation.of(ticker.nanoTime(), phase,
+                delta ? TokenReading.DELTA : TokenReading.CUMULATIVE, tokens.asDouble(), ThroughputScope.NODE));
+        send(ex, 202, "text/plain; charset=utf-8", "accepted\n");
+    }
+
+    private boolean authorized(HttpExchange ex) {
+        if (web.basicAuthUsers().isEmpty()) {
+            return true;
+        }
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(h.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) {
+            return false;
+        }
+        String stored = web.basicAuthUsers().get(decoded.substring(0, colon));
+        return stored != null && passwordMatches(stored, decoded.substring(colon + 1));
+    }
+
+    /** Constant-time comparison of the password with its stored form ("sha256:hex" or "plain:text"). */
+    static boolean passwordMatches(String stored, String password) {
+        byte[] expected;
+        byte[] actual;
+        if (stored.startsWith("sha256:")) {
+            expected = HexFormat.of().parseHex(stored.substring(7).toLowerCase(java.util.Locale.ROOT));
+            actual = sha256(password);
+        } else {
+            expected = sha256(stored.substring(6));
+            actual = sha256(password);
+        }
+        return MessageDigest.isEqual(expected, actual);
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(status, head ? -1 : bytes.length);
+        if (!head) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,282 @@
+package io.flopwatch.export;
+
+import io.flopwatch.analysis.DiagnosisState;
+import io.flopwatch.analysis.GpuAnalysis;
+import io.flopwatch.analysis.WorkloadAnalysis;
+import io.flopwatch.nvml.DeviceSample;
+import io.flopwatch.telemetry.ClockEventReason;
+import io.flopwatch.telemetry.GpuRecord;
+import io.flopwatch.telemetry.Snapshot;
+import io.flopwatch.telemetry.Ticker;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Publishes {@link Snapshot}s as Micrometer meters (every metric in docs/metrics.md). Meters read
+ * only the latest snapshot, through {@code latest}; they never call native code, so a scrape
+ * answers even while a GPU hangs. A value not measured is NaN, never an exception.
+ *
+ * <p>Meters for a GPU, workload or collector are registered when it first appears in a
+ * snapshot ({@link #sync}); names follow Micrometer's conventions, which the Prometheus
+ * registry turns into {@code flopwatch_…} with the base unit as suffix.
+ */
+public final class SnapshotMetrics {
+
+    private final MeterRegistry registry;
+    private final Supplier<Snapshot> latest;
+    private final Ticker ticker;
+    private final Set<String> registered = new HashSet<>();
+    private final List<Meter> reasonMeters = new ArrayList<>();
+    private String reasonShown;
+
+    public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
+        this.registry = registry;
+        this.latest = latest;
+        this.ticker = ticker;
+        Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
+                .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
+                        + "(see flopwatch_nvml_unavailable for the reason)")
+                .strongReference(true).register(registry);
+        Gauge.builder("flopwatch.build.info", () -> 1)
+                .tags("version", version, "java_version", System.getProperty("java.version", ""))
+                .description("Always 1; the labels say which flopwatch is running")
+                .strongReference(true).register(registry);
+    }
+
+    /** Registers the meters of whatever is new in {@code s}; call after each publish. */
+    public synchronized void sync(Snapshot s) {
+        syncNvml(s);
+        for (String c : s.collectors().keySet()) {
+            if (registered.add("collector/" + c)) {
+                Tags t = Tags.of("collector", c);
+                gauge("flopwatch.collector.duration", t, "seconds",
+                        "Time the collector took in the last cycle (longest over the GPUs, which run in parallel)",
+                        x -> Optional.ofNullable(x.collectors().get(c)).map(Snapshot.CollectorSummary::durationSeconds)
+                                .orElse(Double.NaN));
+                gauge("flopwatch.collector.success", t, null,
+                        "1 when the collector succeeded on every GPU in the last cycle",
+                        x -> Optional.ofNullable(x.collectors().get(c)).map(r -> r.success() ? 1.0 : 0.0)
+                                .orElse(Double.NaN));
+            }
+        }
+        for (GpuAnalysis a : s.analyses()) {
+            syncGpu(s, a);
+        }
+        for (WorkloadAnalysis w : s.workloads()) {
+            syncWorkload(w);
+        }
+    }
+
+    private void syncNvml(Snapshot s) {
+        String reason = s.nvmlUp() ? "" : s.nvmlReason();
+        if (!reason.equals(reasonShown)) {
+            reasonMeters.forEach(registry::remove);
+            reasonMeters.clear();
+            if (!reason.isEmpty()) {
+                reasonMeters.add(Gauge.builder("flopwatch.nvml.unavailable", () -> 1).tags("reason", reason)
+                        .description("Present (value 1) while NVML cannot be used; the label says why. "
+                                + "flopwatch retries with backoff")
+                        .strongReference(true).register(registry));
+            }
+            reasonShown = reason;
+        }
+        if (s.nvmlUp() && s.system().isPresent() && registered.add("nvml-info")) {
+            var sys = s.system().get();
+            Gauge.builder("flopwatch.nvml.info", () -> 1)
+                    .tags("driver_version", sys.driverVersion(), "nvml_version", sys.nvmlVersion(),
+                            "simulated", Boolean.toString(s.simulated()))
+                    .description("Always 1; the NVIDIA driver and NVML versions (simulated=\"true\" for the simulator)")
+                    .strongReference(true).register(registry);
+        }
+    }
+
+    private void syncGpu(Snapshot s, GpuAnalysis a) {
+        int i = a.index();
+        if (a.uuid().isEmpty()) {
+            return; // not identified yet: its labels are unknown
+        }
+        Tags t = Tags.of("gpu", Integer.toString(i), "uuid", a.uuid(), "model", a.name());
+        if (registered.add("gpu/" + i + "/" + a.uuid())) {
+            Gauge.builder("flopwatch.gpu.info", () -> 1)
+                    .tags(t.and("catalog_id", a.catalogId(),
+                            "pci_bus_id", s.gpu(i).flatMap(GpuRecord::identity).map(x -> x.pciBusId()).orElse("")))
+                    .description("Always 1; what each GPU is (catalog_id: the GPU catalog entry its peaks come from)")
+                    .strongReference(true).register(registry);
+            gauge("flopwatch.gpu.up", t, null,
+                    "1 when the GPU answered within the sampling deadline in the last cycle, 0 when it is stale",
+                    x -> x.gpu(i).map(g -> g.up() ? 1.0 : 0.0).orElse(Double.NaN));
+            Gauge.builder("flopwatch.gpu.sample.age", this,
+                            m -> m.latest.get().gpu(i).map(g -> (m.ticker.nanoTime() - g.sampledAtNanos()) / 1e9)
+                                    .orElse(Double.NaN))
+                    .tags(t).baseUnit("seconds").strongReference(true)
+                    .description("Time since the GPU's values were last read; grows while the GPU is stale")
+                    .register(registry);
+            analysis(t, i, "flopwatch.gpu.utilization", "ratio",
+                    "Fraction of time one or more kernels ran (NVML utilization.gpu); says nothing about how much of the GPU they used",
+                    GpuAnalysis::kernelActiveRatio);
+            analysis(t, i, "flopwatch.gpu.sm.active", "ratio",
+                    "Fraction of SMs with at least one warp resident, averaged over the interval (GPM SM_UTIL)",
+                    GpuAnalysis::smActiveRatio);
+            analysis(t, i, "flopwatch.gpu.sm.occupancy", "ratio",
+                    "Resident warps relative to the maximum per SM (GPM SM_OCCUPANCY)", GpuAnalysis::smOccupancyRatio);
+            analysis(t, i, "flopwatch.gpu.tensor.active", "ratio",
+                    "Fraction of time any tensor pipe was active (GPM ANY_TENSOR_UTIL)", GpuAnalysis::tensorActiveRatio);
+            analysis(t, i, "flopwatch.gpu.dram.bandwidth.utilization", "ratio",
+                    "DRAM bandwidth used relative to the peak (GPM DRAM_BW_UTIL)", GpuAnalysis::dramBandwidthRatio);
+            analysis(t, i, "flopwatch.gpu.fp64.active", "ratio", "FP64 pipe activity (GPM FP64_UTIL)",
+                    GpuAnalysis::fp64ActiveRatio);
+            analysis(t, i, "flopwatch.gpu.fp32.active", "ratio", "FP32 pipe activity (GPM FP32_UTIL)",
+                    GpuAnalysis::fp32ActiveRatio);
+            analysis(t, i, "flopwatch.gpu.fp16.active", "ratio", "FP16 pipe activity (GPM FP16_UTIL)",
+                    GpuAnalysis::fp16ActiveRatio);
+            analysis(t, i, "flopwatch.gpu.nvlink.throughput", "bytes_per_second",
+                    "NVLink traffic, transmit plus receive (GPM NVLINK_TOTAL_TX/RX_PER_SEC)",
+                    GpuAnalysis::nvlinkBytesPerSecond);
+            analysis(t, i, "flopwatch.gpu.pcie.throughput", "bytes_per_second",
+                    "PCIe traffic, transmit plus receive (GPM PCIE_TX/RX_PER_SEC)", GpuAnalysis::pcieBytesPerSecond);
+            analysis(t, i, "flopwatch.gpu.nvlink.utilization", "ratio",
+                    "NVLink use: the busier direction relative to the per-direction NVLink bandwidth (half the catalog's total)",
+                    GpuAnalysis::nvlinkRatio);
+            analysis(t, i, "flopwatch.gpu.pcie.utilization", "ratio",
+                    "PCIe use: the busier direction relative to the link's per-direction bandwidth at its current generation and width",
+                    GpuAnalysis::pcieRatio);
+            analysis(t, i, "flopwatch.gpu.tensor.flops.estimate", null,
+                    "ESTIMATE of tensor FLOP/s: tensor-active ratio x dense peak of the precision label of "
+                            + "flopwatch_gpu_peak_flops; the pipe counter does not count FLOPs",
+                    GpuAnalysis::tensorFlopsEstimate);
+            analysis(t, i, "flopwatch.gpu.processes", null, "Compute processes on the GPU",
+                    a2 -> a2.processCount() < 0 ? Double.NaN : a2.processCount());
+            sample(t, i, "flopwatch.gpu.memory.used", "bytes", "Device memory in use (NVML memory info)",
+                    d -> l(d.memory().usedBytes()));
+            sample(t, i, "flopwatch.gpu.memory.total", "bytes", "Device memory in total (NVML memory info)",
+                    d -> l(d.memory().totalBytes()));
+            sample(t, i, "flopwatch.gpu.power", "watts", "Board power draw", d -> dbl(d.power().usageWatts()));
+            sample(t, i, "flopwatch.gpu.power.limit", "watts", "Power limit the driver enforces",
+                    d -> dbl(d.power().enforcedLimitWatts()));
+            sample(t, i, "flopwatch.gpu.sm.clock", "hertz", "Current SM clock", d -> l(d.clocks().smHertz()));
+            sample(t, i, "flopwatch.gpu.sm.clock.max", "hertz", "Maximum SM clock", d -> l(d.clocks().smMaxHertz()));
+            sample(t, i, "flopwatch.gpu.temperature", "celsius", "GPU die temperature",
+                    d -> in(d.thermal().gpuTemperatureCelsius()));
+            FunctionCounter.builder("flopwatch.gpu.energy", this,
+                            m -> m.latest.get().gpu(i).flatMap(GpuRecord::sample)
+                                    .map(d -> dbl(d.power().totalEnergyJoules())).orElse(Double.NaN))
+                    .tags(t).baseUnit("joules")
+                    .description("Energy used since the driver was loaded (NVML total energy consumption)")
+                    .register(registry);
+            FunctionCounter.builder("flopwatch.gpu.xid.errors", this,
+                            m -> m.latest.get().gpu(i).map(g -> (double) g.xidErrors()).orElse(Double.NaN))
+                    .tags(t)
+                    .description("Xid error events on the GPU since the agent started (NVML events; the xid collector)")
+                    .register(registry);
+            gauge("flopwatch.gpu.last.xid", t, null, "The last Xid error code seen on the GPU, 0 when none",
+                    x -> x.gpu(i).map(g -> (double) g.lastXid()).orElse(Double.NaN));
+            for (ClockEventReason r : ClockEventReason.values()) {
+                sample(t.and("reason", r.label()), i, "flopwatch.gpu.clock.event.reason.active", null,
+                        "1 while this clock event (throttle) reason holds the clocks down (NVML clock event reasons)",
+                        d -> d.clocks().eventReasons().isPresent()
+                                ? ((d.clocks().eventReasons().getAsLong() & r.bit()) != 0 ? 1 : 0) : Double.NaN);
+            }
+            for (DiagnosisState st : DiagnosisState.values()) {
+                analysis(t.and("state", st.label()), i, "flopwatch.gpu.diagnosis", null,
+                        "1 for the GPU's current bottleneck state, 0 for the others (rules: docs/diagnosis.md)",
+                        a2 -> a2.diagnosis() == st ? 1 : 0);
+            }
+        }
+        String p = a.precision().key();
+        if (registered.add("gpu/" + i + "/" + a.uuid() + "/peak/" + p)) {
+            Tags tp = t.and("precision", p);
+            analysis(tp, i, "flopwatch.gpu.peak.flops", null,
+                    "Dense datasheet peak FLOP/s of the GPU for the precision (GPU catalog)",
+                    a2 -> a2.precision().key().equals(p) ? a2.densePeakFlops() : Double.NaN);
+            analysis(tp, i, "flopwatch.gpu.clock.peak.flops", null,
+                    "Peak FLOP/s at the current SM clock (datasheet peak x current clock / the clock it assumes)",
+                    a2 -> a2.precision().key().equals(p) ? a2.clockAwarePeakFlops() : Double.NaN);
+        }
+    }
+
+    private void syncWorkload(WorkloadAnalysis w) {
+        String n = w.name();
+        if (!registered.add("workload/" + n)) {
+            return;
+        }
+        Tags t = Tags.of("workload", n, "model", w.model(), "precision", w.precision().key());
+        workload(t, n, "flopwatch.workload.tokens.per.second", null,
+                "Tokens per second on this node, smoothed over the workload's window", WorkloadAnalysis::tokensPerSecond);
+        workload(t, n, "flopwatch.workload.model.flops.per.token", null,
+                "Model FLOPs per token (6N + 12LHQT when training; docs/flops.md)", WorkloadAnalysis::modelFlopsPerToken);
+        workload(t, n, "flopwatch.workload.hardware.flops.per.token", null,
+                "FLOPs executed per token, activation recomputation included", WorkloadAnalysis::hardwareFlopsPerToken);
+        workload(t, n, "flopwatch.workload.achieved.flops", null,
+                "Model FLOP/s achieved on this node: model FLOPs/token x tokens/s", WorkloadAnalysis::achievedModelFlops);
+        workload(t, n, "flopwatch.workload.achieved.hardware.flops", null,
+                "Hardware FLOP/s achieved on this node: hardware FLOPs/token x tokens/s",
+                WorkloadAnalysis::achievedHardwareFlops);
+        workload(t, n, "flopwatch.workload.peak.flops", null,
+                "Sum of the dense peak FLOP/s of the workload's GPUs on this node", WorkloadAnalysis::peakFlops);
+        workload(t, n, "flopwatch.workload.mfu", "ratio",
+                "Model FLOPs utilization: achieved model FLOP/s / summed dense peak (PaLM)", WorkloadAnalysis::mfu);
+        workload(t, n, "flopwatch.workload.hfu", "ratio",
+                "Hardware FLOPs utilization: achieved hardware FLOP/s (recomputation included) / summed dense peak",
+                WorkloadAnalysis::hfu);
+        workload(t, n, "flopwatch.workload.tensor.flops.estimate", null,
+                "ESTIMATE: sum over its GPUs of tensor-active x dense peak", WorkloadAnalysis::tensorFlopsEstimate);
+        workload(t, n, "flopwatch.workload.mfu.gap", "ratio",
+                "Tensor-active estimate / peak minus MFU: tensor-pipe time the model FLOPs do not explain",
+                WorkloadAnalysis::mfuGap);
+        workload(t, n, "flopwatch.workload.gpus", null, "GPUs of this node the workload runs on",
+                w2 -> w2.gpuIndexes().size());
+        for (DiagnosisState st : DiagnosisState.values()) {
+            workload(Tags.of("workload", n, "state", st.label()), n, "flopwatch.workload.diagnosis", null,
+                    "1 for the workload's current bottleneck state (the state most of its GPUs are in), 0 for the others",
+                    w2 -> w2.diagnosis() == st ? 1 : 0);
+        }
+    }
+
+    // ---- helpers: every gauge reads the latest snapshot and returns NaN when the value is absent ----
+
+    private void gauge(String name, Tags tags, String unit, String help, ToDoubleFunction<Snapshot> f) {
+        Gauge.builder(name, this, m -> f.applyAsDouble(m.latest.get()))
+                .tags(tags).baseUnit(unit).description(help).strongReference(true).register(registry);
+    }
+
+    private void analysis(Tags tags, int gpu, String name, String unit, String help, ToDoubleFunction<GpuAnalysis> f) {
+        gauge(name, tags, unit, help, s -> s.analyses().stream().filter(a -> a.index() == gpu).findFirst()
+                .map(f::applyAsDouble).orElse(Double.NaN));
+    }
+
+    private void sample(Tags tags, int gpu, String name, String unit, String help, ToDoubleFunction<DeviceSample> f) {
+        gauge(name, tags, unit, help, s -> s.gpu(gpu).flatMap(GpuRecord::sample).map(f::applyAsDouble)
+                .orElse(Double.NaN));
+    }
+
+    private void workload(Tags tags, String workload, String name, String unit, String help,
+                          ToDoubleFunction<WorkloadAnalysis> f) {
+        gauge(name, tags, unit, help, s -> s.workloads().stream().filter(w -> w.name().equals(workload)).findFirst()
+                .map(f::applyAsDouble).orElse(Double.NaN));
+    }
+
+    private static double l(OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : Double.NaN;
+    }
+
+    private static double dbl(OptionalDouble v) {
+        return v.isPresent() ? v.getAsDouble() : Double.NaN;
+    }
+
+    private static double in(OptionalInt v) {
+        return v.isPresent() ? v.getAsInt() : Double.NaN;
+    }
+}

@@ -1,0 +1,52 @@
+package io.flopwatch.telemetry;
+
+import io.flopwatch.nvml.GpmMetric;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/** The built-in collectors, by the name the config enables them with. */
+public final class Collectors {
+
+    /** Device basics: utilization, memory, clocks, power, energy, temperature, PCIe ({@code nvmlDeviceGet…}). */
+    public static final String DEVICE = "device";
+    /** GPM activity ratios (Hopper and newer). */
+    public static final String GPM = "gpm";
+    /** Compute processes on each GPU. */
+    public static final String PROCESSES = "processes";
+    /** Xid error events, waited for on a thread of their own (not a per-cycle collector). */
+    public static final String XID = "xid";
+
+    /** What the GPM collector asks for: the activity ratios and interconnect rates the analysis uses. */
+    static final int[] GPM_METRICS = {
+        GpmMetric.GRAPHICS_UTIL, GpmMetric.SM_UTIL, GpmMetric.SM_OCCUPANCY, GpmMetric.ANY_TENSOR_UTIL,
+        GpmMetric.HMMA_TENSOR_UTIL, GpmMetric.DRAM_BW_UTIL, GpmMetric.FP64_UTIL, GpmMetric.FP32_UTIL,
+        GpmMetric.FP16_UTIL, GpmMetric.PCIE_TX_PER_SEC, GpmMetric.PCIE_RX_PER_SEC,
+        GpmMetric.NVLINK_TOTAL_TX_PER_SEC, GpmMetric.NVLINK_TOTAL_RX_PER_SEC,
+    };
+
+    public static final Set<String> NAMES = Set.of(DEVICE, GPM, PROCESSES, XID);
+
+    private Collectors() {
+    }
+
+    /** The built-in per-cycle collectors named in {@code enabled}, in a fixed order ({@link #XID} is not one). */
+    public static Map<String, Collector> builtIn(Set<String> enabled) {
+        Map<String, Collector> all = new LinkedHashMap<>();
+        all.put(DEVICE, (nvml, i, into) -> into.sample(nvml.sample(i)));
+        all.put(GPM, (nvml, i, into) -> {
+            // The first call per device takes only the opening sample and returns nothing;
+            // from then on each call covers the interval since the previous cycle (≥ 100 ms,
+            // which the config enforces).
+            if (nvml.gpmSupported(i)) {
+                List<GpmMetric> metrics = nvml.gpmMetrics(i, OptionalInt.empty(), GPM_METRICS);
+                into.gpm(metrics);
+            }
+        });
+        all.put(PROCESSES, (nvml, i, into) -> into.processes(nvml.computeProcesses(i)));
+        all.keySet().retainAll(enabled);
+        return all;
+    }
+}

@@ -1,0 +1,127 @@
+package io.flopwatch.telemetry;
+
+import io.flopwatch.nvml.DeviceSample;
+import io.flopwatch.nvml.GpmMetric;
+import io.flopwatch.nvml.GpuIdentity;
+import io.flopwatch.nvml.GpuProcess;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * What the collectors last read from one GPU. Immutable; part of a {@link Snapshot}.
+ *
+ * @param index          NVML device index
+ * @param identity       what the GPU is (read once when its worker starts)
+ * @param sample         the device collector's counters; empty when that collector is off or failed
+ * @param gpm            GPM metric id → value (percent 0..100 for utilizations, MiB/s for rates);
+ *                       empty without GPM or on the first cycle (GPM needs two samples)
+ * @param processes      compute processes; empty when none or when the collector is off
+ * @param sampledAtNanos {@link Ticker#nanoTime()} when these values were read
+ * @param up             true when the last cycle's collection finished before its deadline
+ *                       with at least one collector succeeding; false for a stale record
+ * @param reason         why the device is down ("" when up)
+ * @param collectors     each collector's result on this device in the cycle that produced the values
+ * @param xidErrors      Xid events seen on this GPU since the agent started (the {@code xid} collector)
+ * @param lastXid        the last Xid seen, 0 when none
+ */
+public record GpuRecord(
+        int index,
+        Optional<GpuIdentity> identity,
+        Optional<DeviceSample> sample,
+        Map<Integer, Double> gpm,
+        List<GpuProcess> processes,
+        long sampledAtNanos,
+        boolean up,
+        String reason,
+        Map<String, CollectorResult> collectors,
+        long xidErrors,
+        long lastXid) {
+
+    public GpuRecord {
+        gpm = Map.copyOf(gpm);
+        processes = List.copyOf(processes);
+        collectors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(collectors));
+    }
+
+    /** A GPM metric's value, empty when not measured. */
+    public OptionalDouble gpmValue(int metricId) {
+        Double v = gpm.get(metricId);
+        return v == null ? OptionalDouble.empty() : OptionalDouble.of(v);
+    }
+
+    /** A one-off reading (from {@code flopwatch snapshot}) as a record the analysis takes. */
+    public static GpuRecord of(DeviceReading d, long nanoTime) {
+        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes());
+        d.identity().ifPresent(b::identity);
+        d.sample().ifPresent(b::sample);
+        Map<String, CollectorResult> results = new LinkedHashMap<>();
+        results.put(Collectors.DEVICE, new CollectorResult(0, d.sample().isPresent(), ""));
+        results.put(Collectors.PROCESSES, new CollectorResult(0, d.errors().stream()
+                .noneMatch(e -> e.contains("Process")), ""));
+        return b.build(nanoTime, d.sample().isPresent(), d.sample().isPresent() ? "" : String.join("; ", d.errors()),
+                results);
+    }
+
+    /** The same values marked stale: the device did not answer in time. */
+    public GpuRecord stale(String why) {
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
+                lastXid);
+    }
+
+    /** The same record with the Xid counts the event thread has seen. */
+    public GpuRecord withXid(long events, long last) {
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last);
+    }
+
+    /** The outcome of one collector on one device in one cycle. */
+    public record CollectorResult(double durationSeconds, boolean success, String error) {
+    }
+
+    /** Filled in by the collectors of one cycle on the device's worker thread. */
+    public static final class Builder {
+        private final int index;
+        private Optional<GpuIdentity> identity = Optional.empty();
+        private Optional<DeviceSample> sample = Optional.empty();
+        private final Map<Integer, Double> gpm = new HashMap<>();
+        private List<GpuProcess> processes = List.of();
+
+        public Builder(int index) {
+            this.index = index;
+        }
+
+        public Builder identity(GpuIdentity id) {
+            this.identity = Optional.of(id);
+            return this;
+        }
+
+        public Builder sample(DeviceSample s) {
+            this.sample = Optional.of(s);
+            return this;
+        }
+
+        public Builder gpm(List<GpmMetric> metrics) {
+            for (GpmMetric m : metrics) {
+                m.value().ifPresent(v -> gpm.put(m.metricId(), v));
+            }
+            return this;
+        }
+
+        public Builder gpmValue(int metricId, double value) {
+            gpm.put(metricId, value);
+            return this;
+        }
+
+        public Builder processes(List<GpuProcess> p) {
+            this.processes = List.copyOf(p);
+            return this;
+        }
+
+        public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
+            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package io.flopwatch.telemetry;
+
+import io.flopwatch.nvml.NvmlSession;
+import io.flopwatch.nvml.SystemInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one sampling loop: every interval it starts each GPU's collection on that GPU's worker,
+ * waits for all of them until a common deadline, builds an immutable {@link Snapshot} (GPUs
+ * that missed the deadline keep their last values, marked stale), runs the analysis and
+ * publishes the snapshot through an {@link AtomicReference}. Then it hands the snapshot to its
+ * listeners (log lines).
+ *
+ * <p>NVML absent or the driver not loaded: the snapshot says so ({@code nvmlUp} false with the
+ * reason) and the sampler retries with exponential backoff (1 s doubling to 60 s) until it
+ * opens.
+ *
+ * <p>Runs on one named daemon thread ("flopwatch-sampler") whose loop catches everything, so
+ * that one bad cycle never ends sampling. Tests call {@link #cycle()} directly with a fake
+ * ticker instead.
+ */
+public final class Sampler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sampler.class);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration MAX_RETRY = Duration.ofSeconds(60);
+
+    private final NvmlOpener opener;
+    private final Map<String, Collector> collectors;
+    private final Duration interval;
+    private final Duration deadline;
+    private final Ticker ticker;
+    private final Analyzer analyzer;
+    private final AtomicReference<Snapshot> latest;
+    private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
+
+    private final boolean watchXid;
+    private XidWatcher xid;
+    private NvmlSession control;
+    private Optional<SystemInfo> system = Optional.empty();
+    private boolean simulated;
+    private final List<DeviceWorker> workers = new ArrayList<>();
+    private final Map<Integer, GpuRecord> lastRecords = new LinkedHashMap<>();
+    private String nvmlReason = "not started";
+    private long nextOpenAttemptNanos;
+    private Duration retry = FIRST_RETRY;
+    private volatile boolean running;
+    private Thread loop;
+
+    /**
+     * @param deadline how long a cycle waits for the GPUs before it reports the late ones stale
+     */
+    public Sampler(NvmlOpener opener, Map<String, Collector> collectors, Duration interval, Duration deadline,
+                   Ticker ticker, Analyzer analyzer) {
+        this(opener, collectors, false, interval, deadline, ticker, analyzer);
+    }
+
+    /** @param watchXid wait for Xid events on a thread of their own (the {@code xid} collector) */
+    public Sampler(NvmlOpener opener, Map<String, Collector> collectors, boolean watchXid, Duration interval,
+                   Duration deadline, Ticker ticker, Analyzer analyzer) {
+        this.watchXid = watchXid;
+        this.opener = opener;
+        this.collectors = Map.copyOf(new LinkedHashMap<>(collectors));
+        this.interval = interval;
+        this.deadline = deadline;
+        this.ticker = ticker;
+        this.analyzer = analyzer;
+        this.latest = new AtomicReference<>(Snapshot.empty(ticker.now(), ticker.nanoTime(), nvmlReason));
+        this.nextOpenAttemptNanos = ticker.nanoTime();
+    }
+
+    /** The last published snapshot; never null. */
+    public Snapshot latest() {
+        return latest.get();
+    }
+
+    /** Called with each snapshot after it is published, on the sampler's thread. */
+    public void addListener(Consumer<Snapshot> listener) {
+        listeners.add(listener);
+    }
+
+    public Duration interval() {
+        return interval;
+    }
+
+    /** Starts the sampling thread. */
+    public synchronized void start() {
+        if (loop != null) {
+            return;
+        }
+        running = true;
+        loop = new Thread(this::run, "flopwatch-sampler");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    private void run() {
+        while (running) {
+            long started = System.nanoTime();
+            try {
+                cycle();
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) {
+                // An escaped exception would end sampling for good; log it and go on.
+                LOG.error("sampling cycle failed", t);
+            }
+            long sleepNanos = interval.toNanos() - (System.nanoTime() - started);
+            if (sleepNanos > 0) {
+                try {
+                    Thread.sleep(sleepNanos / 1_000_000, (int) (sleepNanos % 1_000_000));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One cycle: collect, analyze, publish, notify. Returns the published snapshot. */
+    public Snapshot cycle() throws InterruptedException {
+        if (control == null) {
+            tryOpen();
+        }
+        List<GpuRecord> records = new ArrayList<>();
+        if (control != null) {
+            for (DeviceWorker w : workers) {
+                w.start(); // a worker still in a hung call is not started again
+            }
+            long deadlineNanos = System.nanoTime() + deadline.toNanos();
+            for (DeviceWorker w : workers) {
+                GpuRecord r = w.await(deadlineNanos);
+                if (r != null) {
+                    r = withXid(r);
+                    lastRecords.put(w.index(), r);
+                    records.add(r);
+                } else {
+                    GpuRecord last = lastRecords.get(w.index());
+                    String why = "collection did not finish within " + deadline.toMillis() + " ms";
+                    GpuRecord stale = last != null ? last.stale(why)
+                            : new GpuRecord.Builder(w.index()).build(ticker.nanoTime(), false, why, Map.of());
+                    stale = withXid(stale);
+                    lastRecords.put(w.index(), stale);
+                    records.add(stale);
+                }
+            }
+        }
+        long now = ticker.nanoTime();
+        Analyzer.Result analysis = analyzer.analyze(records, now);
+        Snapshot s = new Snapshot(ticker.now(), now, control != null, control != null ? "" : nvmlReason, simulated,
+                system, records, analysis.gpus(), analysis.workloads(), summarize(records));
+        latest.set(s);
+        for (Consumer<Snapshot> l : listeners) {
+            try {
+                l.accept(s);
+            } catch (RuntimeException e) {
+                LOG.warn("snapshot listener failed", e);
+            }
+        }
+        return s;
+    }
+
+    private GpuRecord withXid(GpuRecord r) {
+        if (xid == null) {
+            return r;
+        }
+        XidWatcher.XidCount x = xid.count(r.index());
+        return r.withXid(x.events(), x.lastXid());
+    }
+
+    private void tryOpen() {
+        long now = ticker.nanoTime();
+        if (now - nextOpenAttemptNanos < 0) {
+            return;
+        }
+        try {
+            NvmlSession s = opener.open();
+            int count = s.deviceCount();
+            system = Optional.of(s.system());
+            simulated = s.simulated();
+            for (int i = 0; i < count; i++) {
+                workers.add(new DeviceWorker(i, opener, collectors, ticker));
+            }
+            control = s;
+            if (watchXid) {
+                xid = new XidWatcher(opener);
+            }
+            nvmlReason = "";
+            retry = FIRST_RETRY;
+            LOG.info("NVML opened: {} GPUs{}", count, simulated ? " (simulated)" : "");
+        } catch (RuntimeException e) {
+            nvmlReason = e.getMessage() == null ? e.toString() : e.getMessage();
+            nextOpenAttemptNanos = now + retry.toNanos();
+            LOG.warn("NVML unavailable ({}); retrying in {} s", nvmlReason, retry.toSeconds());
+            retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+        }
+    }
+
+    private Map<String, Snapshot.CollectorSummary> summarize(List<GpuRecord> records) {
+        Map<String, Snapshot.CollectorSummary> out = new LinkedHashMap<>();
+        for (String name : collectors.keySet()) {
+            double longest = 0;
+            boolean ok = !records.isEmpty();
+            for (GpuRecord r : records) {
+                GpuRecord.CollectorResult c = r.collectors().get(name);
+                if (!r.up()) {
+                    ok = false; // stale or unreachable: nothing collected this cycle
+                } else if (c != null) {
+                    longest = Math.max(longest, c.durationSeconds());
+                    ok &= c.success();
+                }
+            }
+            out.put(name, new Snapshot.CollectorSummary(longest, ok));
+        }
+        return out;
+    }
+
+    /**
+     * Stops sampling, then lets each GPU's collection in flight finish (up to
+     * {@code grace}) before its NVML session closes, then closes the control session.
+     */
+    public void close(Duration grace) {
+        running = false;
+        Thread t;
+        synchronized (this) {
+            t = loop;
+        }
+        try {
+            if (t != null) {
+                t.interrupt();
+                t.join(grace.toMillis());
+            }
+            for (DeviceWorker w : workers) {
+                if (!w.close(grace.toMillis())) {
+                    LOG.warn("GPU {} is still in an NVML call; leaving its session open", w.index());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (xid != null) {
+            xid.close();
+        }
+        if (control != null) {
+            control.close();
+            control = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,168 @@
+package io.flopwatch.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flopwatch.cli.DemoCommandAccess;
+import io.flopwatch.config.AgentConfig;
+import io.flopwatch.config.ConfigLoader;
+import io.flopwatch.daemon.Agent;
+import io.flopwatch.nvml.NvmlSource;
+import io.flopwatch.telemetry.Ticker;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A real Prometheus (Debian's prometheus package, fetched by .ci/fetch-test-packages.sh) scrapes
+ * the demo agent (simulated 8 × H100 node, Llama-3-8B training at a fixed 54 700 tokens/s); the
+ * test queries Prometheus' HTTP API for MFU, tensor-active and device metrics, and lints the
+ * scrape with promtool. Skips, saying why, when the package is absent. Bounded: each wait polls
+ * with a limit; Prometheus is killed in {@link #stop()}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PrometheusIntegrationTest {
+
+    static final Duration LIMIT = Duration.ofSeconds(30);
+
+    Path root;
+    Path tmp;
+    Agent agent;
+    Process prometheus;
+    int prometheusPort;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    final ObjectMapper json = new ObjectMapper();
+
+    @BeforeAll
+    void start() throws Exception {
+        root = Path.of(System.getProperty("flopwatch.testPackages",
+                System.getProperty("user.home") + "/.cache/flopwatch/test-packages/root"));
+        Assumptions.assumeTrue(Files.isExecutable(root.resolve("usr/bin/prometheus")),
+                "Debian's prometheus is not unpacked under " + root + " (run .ci/fetch-test-packages.sh)");
+        tmp = Files.createTempDirectory("flopwatch-prom-it");
+        AgentConfig config = ConfigLoader.parse("it", DemoCommandAccess.demoConfig(0, "500ms", "json"));
+        agent = new Agent(config, NvmlSource.simulated(DemoCommandAccess.demoScenario())::open, Ticker.system(),
+                new PrintWriter(new StringWriter()), "it");
+        agent.start();
+        int agentPort = URI.create(agent.metricsUrl().orElseThrow()).getPort();
+        prometheusPort = freePort();
+        Path yml = tmp.resolve("prometheus.yml");
+        Files.writeString(yml, """
+                global:
+                  scrape_interval: 1s
+                  evaluation_interval: 1s
+                scrape_configs:
+                  - job_name: flopwatch
+                    static_configs:
+                      - targets: ["127.0.0.1:%d"]
+                """.formatted(agentPort));
+        prometheus = new ProcessBuilder(root.resolve("usr/bin/prometheus").toString(),
+                "--config.file=" + yml, "--storage.tsdb.path=" + tmp.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + prometheusPort, "--log.level=warn")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("prometheus.log").toFile()).start();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (prometheus != null) {
+            prometheus.destroy();
+            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
+                prometheus.destroyForcibly();
+            }
+        }
+        if (agent != null) {
+            agent.close();
+        }
+        if (tmp != null) {
+            try (Stream<Path> files = Files.walk(tmp)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void prometheusScrapesMfuTensorActiveAndDeviceMetrics() throws Exception {
+        JsonNode mfu = awaitSeries("flopwatch_workload_mfu_ratio", 1);
+        assertEquals("llama3-8b-pretrain", mfu.get(0).at("/metric/workload").asText());
+        // 54 700 tokens/s × 57.91 GFLOPs/token ÷ (8 × 989.5 TFLOP/s): DemoCommandTest.
+        assertEquals(0.40, Double.parseDouble(mfu.get(0).at("/value/1").asText()), 0.001);
+
+        JsonNode tensor = awaitSeries("flopwatch_gpu_tensor_active_ratio", 8);
+        for (JsonNode s : tensor) {
+            double v = Double.parseDouble(s.at("/value/1").asText());
+            // the demo scenario's any_tensor_util is sine(47, 6, …) percent on every GPU
+            assertTrue(v >= 0.40 && v <= 0.54, "tensor active " + v);
+        }
+        JsonNode power = awaitSeries("flopwatch_gpu_power_watts", 8);
+        assertTrue(Double.parseDouble(power.get(0).at("/value/1").asText()) > 500);
+        awaitSeries("flopwatch_gpu_diagnosis{state=\"compute_bound\"} == 1", 8);
+        awaitSeries("up{job=\"flopwatch\"} == 1", 1);
+    }
+
+    @Test
+    void promtoolFindsNothingInTheScrape() throws Exception {
+        Path promtool = root.resolve("usr/bin/promtool");
+        Assumptions.assumeTrue(Files.isExecutable(promtool), "promtool absent under " + root);
+        HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create(agent.metricsUrl().orElseThrow()))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scrape.statusCode());
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(scrape.body().getBytes(StandardCharsets.UTF_8));
+        }
+        String findings = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "promtool did not finish");
+        assertEquals(0, p.exitValue(), findings);
+        assertEquals("", findings.trim());
+    }
+
+    /** Queries Prometheus until the instant query returns {@code count} series. */
+    JsonNode awaitSeries(String query, int count) throws Exception {
+        long giveUp = System.nanoTime() + LIMIT.toNanos();
+        String last = "";
+        while (System.nanoTime() < giveUp) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort
+                                + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                last = r.body();
+                JsonNode result = json.readTree(r.body()).at("/data/result");
+                if (result.isArray() && result.size() == count) {
+                    return result;
+                }
+            } catch (IOException e) {
+                last = e.toString(); // Prometheus still starting
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("Prometheus did not return " + count + " series for " + query + " within "
+                + LIMIT.toSeconds() + " s; last answer: " + last + "; log: "
+                + Files.readString(tmp.resolve("prometheus.log")));
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
