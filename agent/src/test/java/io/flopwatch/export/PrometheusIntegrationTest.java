@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * A real Prometheus (Debian's prometheus package, fetched by .ci/fetch-test-packages.sh) scrapes
- * the demo agent (simulated 8 × H100 node, Llama-3-8B training at a fixed 54 700 tokens/s); the
+ * the demo agent (simulated 8 × H100 node, Llama-3-8B training at a fixed 54 704 tokens/s, the demo's rate); the
  * test queries Prometheus' HTTP API for MFU, tensor-active and device metrics, and lints the
  * scrape with promtool. Skips, saying why, when the package is absent. Bounded: each wait polls
  * with a limit; Prometheus is killed in {@link #stop()}.
@@ -104,7 +104,7 @@ class PrometheusIntegrationTest {
     void prometheusScrapesMfuTensorActiveAndDeviceMetrics() throws Exception {
         JsonNode mfu = awaitSeries("flopwatch_workload_mfu_ratio", 1);
         assertEquals("llama3-8b-pretrain", mfu.get(0).at("/metric/workload").asText());
-        // 54 700 tokens/s × 57.91 GFLOPs/token ÷ (8 × 989.5 TFLOP/s): DemoCommandTest.
+        // 54 704 tokens/s × 57.91 GFLOPs/token ÷ (8 × 989.5 TFLOP/s): DemoCommandTest.
         assertEquals(0.40, Double.parseDouble(mfu.get(0).at("/value/1").asText()), 0.001);
 
         JsonNode tensor = awaitSeries("flopwatch_gpu_tensor_active_ratio", 8);
