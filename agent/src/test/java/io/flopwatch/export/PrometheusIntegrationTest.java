@@ -183,6 +183,25 @@ class PrometheusIntegrationTest {
         assertEquals(3, variables, "instance, gpu and workload variables");
     }
 
+    @Test
+    void diagnosisTimelineEncodesTheStateItsValueMappingNames() throws Exception {
+        JsonNode dashboard = json.readTree(DASHBOARD.toFile());
+        JsonNode timeline = null;
+        for (JsonNode panel : dashboard.path("panels")) {
+            if ("Diagnosis per GPU".equals(panel.path("title").asText())) {
+                timeline = panel;
+            }
+        }
+        assertTrue(timeline != null, "no 'Diagnosis per GPU' panel");
+        // every demo GPU is compute_bound (prometheusScrapesMfuTensorActiveAndDeviceMetrics)
+        JsonNode series = awaitSeries(substituteVariables(timeline.at("/targets/0/expr").asText()), 8);
+        JsonNode mapping = timeline.at("/fieldConfig/defaults/mappings/0/options");
+        for (JsonNode s : series) {
+            String code = String.valueOf((int) Double.parseDouble(s.at("/value/1").asText()));
+            assertEquals("compute_bound", mapping.at("/" + code + "/text").asText(), "value " + code);
+        }
+    }
+
     static void collectExprs(JsonNode node, List<String> into) {
         if (node.isObject()) {
             node.fields().forEachRemaining(e -> {
