@@ -13,10 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects one GPU on a thread of its own ("flopwatch-gpu-N") with an NVML session of its own,
- * so that a native call that hangs blocks only this GPU. A collection still running when the
- * next cycle comes is not started again: the worker is busy until the hung call returns, and
- * the GPU is reported stale meanwhile.
+ * Collects one GPU on a thread of its own ("flopwatch-gpu-N"), so that a native call that hangs
+ * blocks only this GPU. A collection still running when the next cycle comes is not started
+ * again: the worker is busy until the hung call returns, and the GPU is reported stale
+ * meanwhile. The worker keeps an NVML session of its own (NVML counts initializations): the
+ * bindings would let workers share one session (calls on different devices do not wait for each
+ * other), but a session per worker also lets shutdown leave a hung GPU's session behind while
+ * closing the others.
  */
 final class DeviceWorker {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceWorker.class);
