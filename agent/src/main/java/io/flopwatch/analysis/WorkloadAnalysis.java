@@ -25,6 +25,11 @@ import java.util.List;
  * @param mfuGap                 hardwareEstimateRatio − mfu: tensor-pipe time not explained by model FLOPs
  *                               (recomputation, padding, non-matmul tensor work, or a wrong token count)
  * @param diagnosis              the state most of its GPUs are in
+ * @param reportedMfu            the workload's own MFU (its log), NaN when it reports none
+ * @param reportedTflopsPerGpu   the workload's own achieved TFLOP/s per GPU, NaN when it reports none
+ * @param mfuDisagreement        1 when {@code mfu} and {@code reportedMfu} differ by more than
+ *                               {@link WorkloadAnalyzer#MFU_DISAGREEMENT_TOLERANCE} (relative), 0
+ *                               when they agree, NaN when either is unknown
  */
 public record WorkloadAnalysis(
         String name,
@@ -43,9 +48,23 @@ public record WorkloadAnalysis(
         double tensorFlopsEstimate,
         double hardwareEstimateRatio,
         double mfuGap,
-        DiagnosisState diagnosis) {
+        DiagnosisState diagnosis,
+        double reportedMfu,
+        double reportedTflopsPerGpu,
+        double mfuDisagreement) {
 
     public WorkloadAnalysis {
         gpuIndexes = List.copyOf(gpuIndexes);
+    }
+
+    /** A workload that reports no MFU of its own. */
+    public WorkloadAnalysis(String name, String model, String mode, Precision precision, List<Integer> gpuIndexes,
+                            double tokensPerSecond, double modelFlopsPerToken, double hardwareFlopsPerToken,
+                            double achievedModelFlops, double achievedHardwareFlops, double peakFlops, double mfu,
+                            double hfu, double tensorFlopsEstimate, double hardwareEstimateRatio, double mfuGap,
+                            DiagnosisState diagnosis) {
+        this(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken, hardwareFlopsPerToken,
+                achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu, tensorFlopsEstimate,
+                hardwareEstimateRatio, mfuGap, diagnosis, Double.NaN, Double.NaN, Double.NaN);
     }
 }

@@ -3,12 +3,19 @@ package io.flopwatch.config;
 import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.Recompute;
 import io.flopwatch.gpu.Precision;
+import io.flopwatch.workload.LogFormat;
+import io.flopwatch.workload.ParserSettings;
+import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.TokenCounters;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -118,10 +125,62 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
 
     /**
      * Where a workload's throughput comes from. {@code fixed}: a known tokens/s (demo, tests);
-     * {@code push}: posted to the push endpoint. Log tailing and metrics scraping plug in here.
+     * {@code push}: posted to the push endpoint; {@code log}: tailed from the workload's own log
+     * ({@link LogSource}); {@code metrics}: scraped from an inference server's Prometheus
+     * endpoint ({@link MetricsSource}). docs/throughput.md.
      *
      * @param window smoothing window of tokens/s
+     * @param log    present exactly when {@code source} is {@code log}
+     * @param metrics present exactly when {@code source} is {@code metrics}
      */
-    public record Throughput(String source, OptionalDouble tokensPerSecond, Duration window) {
+    public record Throughput(String source, OptionalDouble tokensPerSecond, Duration window, Optional<LogSource> log,
+                             Optional<MetricsSource> metrics) {
+        public Throughput(String source, OptionalDouble tokensPerSecond, Duration window) {
+            this(source, tokensPerSecond, window, Optional.empty(), Optional.empty());
+        }
+    }
+
+    /**
+     * {@code source: log}: lines of the workload's own log, read with a preset {@code format} or a
+     * custom {@code pattern} (exactly one of the two).
+     *
+     * @param paths         files or globs in the file-name part
+     * @param format        a preset, when no pattern
+     * @param pattern       a custom regular expression with named groups, when no format
+     * @param tokensPerStep tokens per optimizer step of the whole job, for formats/patterns reporting steps
+     * @param seqLenTokens  tokens per sample, for formats/patterns reporting samples
+     * @param startAtEnd    {@code start_at: end} (default): skip what the files hold at start
+     * @param scope         whose work a custom pattern's numbers count (presets carry their own)
+     * @param jobGpus       the job's world size, for readings in job scope; empty: the workload's
+     *                      GPUs on this node (a single-node job)
+     */
+    public record LogSource(List<String> paths, Optional<LogFormat> format, Optional<String> pattern,
+                            OptionalLong tokensPerStep, OptionalLong seqLenTokens, boolean startAtEnd,
+                            ThroughputScope scope, OptionalInt jobGpus) {
+        public LogSource {
+            paths = List.copyOf(paths);
+        }
+
+        public ParserSettings parserSettings() {
+            return new ParserSettings(tokensPerStep, seqLenTokens);
+        }
+    }
+
+    /**
+     * {@code source: metrics}: token counters of an inference server's Prometheus endpoint.
+     *
+     * @param url      the endpoint, e.g. http://127.0.0.1:8000/metrics
+     * @param server   vllm, sglang, tgi or custom
+     * @param counters the counters followed (only the phases asked for)
+     * @param labels   only series whose labels include these
+     * @param interval time between fetches
+     * @param jobGpus  GPUs the server spans (its counters cover all of them); empty: the
+     *                 workload's GPUs on this node
+     */
+    public record MetricsSource(URI url, String server, TokenCounters counters, Map<String, String> labels,
+                                Duration interval, OptionalInt jobGpus) {
+        public MetricsSource {
+            labels = Map.copyOf(labels);
+        }
     }
 }

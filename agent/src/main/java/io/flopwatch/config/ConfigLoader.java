@@ -6,7 +6,15 @@ import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.Recompute;
 import io.flopwatch.gpu.Precision;
 import io.flopwatch.telemetry.Collectors;
+import io.flopwatch.workload.CustomPatternParser;
+import io.flopwatch.workload.LogFormat;
+import io.flopwatch.workload.ParserSettings;
+import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.TokenCounters;
+import io.flopwatch.workload.WorkloadPhase;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +27,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -306,7 +316,7 @@ public final class ConfigLoader {
             }
         }
         return new AgentConfig.WorkloadConfig(name, model, mode, seqLen, precision, recompute,
-                gpus(w.get("gpus")), throughput(w.require("throughput")));
+                gpus(w.get("gpus")), throughput(w.require("throughput"), mode, seqLen));
     }
 
     private static GpuSelection gpus(Node n) {
@@ -337,11 +347,34 @@ public final class ConfigLoader {
         return new GpuSelection.ByProcess(n.require("process").asText());
     }
 
-    private static AgentConfig.Throughput throughput(Node n) {
-        n.onlyKeys(Set.of("source", "tokens_per_second", "window"));
+    private static final Set<String> LOG_KEYS = Set.of("paths", "format", "pattern", "tokens_per_step", "seq_len",
+            "start_at", "scope", "job_gpus");
+    private static final Set<String> METRICS_KEYS = Set.of("url", "server", "counter", "labels", "phase", "interval",
+            "job_gpus");
+    /** How long one fetch of a metrics endpoint may take: it runs on the sampler's thread. */
+    public static final Duration METRICS_FETCH_TIMEOUT = Duration.ofSeconds(1);
+
+    private static AgentConfig.Throughput throughput(Node n, Mode mode, long workloadSeqLen) {
+        Set<String> all = new HashSet<>(Set.of("source", "tokens_per_second", "window"));
+        all.addAll(LOG_KEYS);
+        all.addAll(METRICS_KEYS);
+        n.onlyKeys(all);
         Node s = n.require("source");
         String source = s.asText();
         Duration window = n.get("window") == null ? Duration.ofSeconds(60) : duration(n.get("window"));
+        Set<String> own = switch (source) {
+            case "fixed" -> Set.of("tokens_per_second");
+            case "log" -> LOG_KEYS;
+            case "metrics" -> METRICS_KEYS;
+            default -> Set.of();
+        };
+        for (String k : n.keys()) {
+            if (!k.equals("source") && !k.equals("window") && !own.contains(k)
+                    && Set.of("fixed", "push", "log", "metrics").contains(source)) {
+                throw n.get(k).error("the " + source + " source does not take " + k
+                        + (own.isEmpty() ? "" : " (it takes " + String.join(", ", new java.util.TreeSet<>(own)) + ")"));
+            }
+        }
         switch (source) {
             case "fixed" -> {
                 Node t = n.require("tokens_per_second");
@@ -352,13 +385,194 @@ public final class ConfigLoader {
                 return new AgentConfig.Throughput(source, OptionalDouble.of(v), window);
             }
             case "push" -> {
-                if (n.get("tokens_per_second") != null) {
-                    throw n.get("tokens_per_second").error("only the fixed source takes tokens_per_second");
-                }
                 return new AgentConfig.Throughput(source, OptionalDouble.empty(), window);
             }
-            default -> throw s.error("expected fixed or push (log and metrics sources: see docs/throughput.md)");
+            case "log" -> {
+                return new AgentConfig.Throughput(source, OptionalDouble.empty(), window,
+                        Optional.of(logSource(n, mode, workloadSeqLen)), Optional.empty());
+            }
+            case "metrics" -> {
+                if (mode == Mode.TRAIN) {
+                    throw s.error("the metrics source counts an inference server's tokens; "
+                            + "set the workload's mode to inference");
+                }
+                return new AgentConfig.Throughput(source, OptionalDouble.empty(), window, Optional.empty(),
+                        Optional.of(metricsSource(n)));
+            }
+            default -> throw s.error("expected fixed, push, log or metrics");
         }
+    }
+
+    private static AgentConfig.LogSource logSource(Node n, Mode mode, long workloadSeqLen) {
+        Node p = n.require("paths");
+        List<String> paths = new ArrayList<>();
+        if (p.json().isTextual()) {
+            paths.add(p.asText());
+        } else {
+            for (Node e : p.elements()) {
+                paths.add(e.asText());
+            }
+        }
+        if (paths.isEmpty()) {
+            throw p.error("an empty list follows no file");
+        }
+        for (int i = 0; i < paths.size(); i++) {
+            String path = paths.get(i);
+            Node at = p.json().isTextual() ? p : p.elements().get(i);
+            if (path.isBlank()) {
+                throw at.error("expected a file path or a glob");
+            }
+            Path parent = Path.of(path).getParent();
+            if (parent != null && parent.toString().matches(".*[*?\\[{].*")) {
+                throw at.error("a glob may only be in the file name, not in the directories: " + path);
+            }
+        }
+        OptionalLong tokensPerStep = positiveLong(n.get("tokens_per_step"), "tokens");
+        // Formats counting samples need tokens per sample: the workload's own sequence length unless told.
+        OptionalLong seqLen = n.get("seq_len") == null ? OptionalLong.of(workloadSeqLen)
+                : positiveLong(n.get("seq_len"), "tokens");
+        boolean startAtEnd = true;
+        Node st = n.get("start_at");
+        if (st != null) {
+            startAtEnd = switch (st.asText()) {
+                case "end" -> true;
+                case "beginning" -> false;
+                default -> throw st.error("expected end or beginning");
+            };
+        }
+        OptionalInt jobGpus = OptionalInt.empty();
+        Node j = n.get("job_gpus");
+        if (j != null) {
+            long v = j.asLong();
+            if (v < 1 || v > 1_000_000) {
+                throw j.error("must be the job's number of GPUs (its world size), at least 1");
+            }
+            jobGpus = OptionalInt.of((int) v);
+        }
+        Node f = n.get("format");
+        Node pat = n.get("pattern");
+        Node sc = n.get("scope");
+        if ((f == null) == (pat == null)) {
+            throw (f == null ? n.get("source") : pat).error("give exactly one of format (a preset) or pattern (a regex)");
+        }
+        ParserSettings settings = new ParserSettings(tokensPerStep, seqLen);
+        if (f != null) {
+            if (sc != null) {
+                throw sc.error("format " + f.asText() + " says whose work its numbers count; scope is for a pattern");
+            }
+            LogFormat format = null;
+            for (LogFormat lf : LogFormat.values()) {
+                if (lf.configName().equals(f.asText())) {
+                    format = lf;
+                }
+            }
+            if (format == null) {
+                throw f.error("unknown log format '" + f.asText() + "' (known: " + String.join(", ",
+                        java.util.Arrays.stream(LogFormat.values()).map(LogFormat::configName).toList()) + ")");
+            }
+            return new AgentConfig.LogSource(paths, Optional.of(format), Optional.empty(), tokensPerStep, seqLen,
+                    startAtEnd, ThroughputScope.NODE, jobGpus);
+        }
+        ThroughputScope scope = ThroughputScope.NODE;
+        if (sc != null) {
+            scope = switch (sc.asText()) {
+                case "job" -> ThroughputScope.JOB;
+                case "node" -> ThroughputScope.NODE;
+                case "gpu" -> ThroughputScope.GPU;
+                default -> throw sc.error("expected job, node or gpu");
+            };
+        }
+        if (j != null && scope != ThroughputScope.JOB) {
+            throw j.error("job_gpus is for readings in job scope (scope: job)");
+        }
+        try {
+            // Compiled here only to report a bad pattern at start, with its line; the agent builds its own.
+            new CustomPatternParser(pat.asText(), mode == Mode.TRAIN ? WorkloadPhase.TRAINING : WorkloadPhase.PREFILL,
+                    scope, settings, n.source(), pat.path());
+        } catch (InputError e) {
+            throw pat.error(e.problem());
+        }
+        return new AgentConfig.LogSource(paths, Optional.empty(), Optional.of(pat.asText()), tokensPerStep, seqLen,
+                startAtEnd, scope, jobGpus);
+    }
+
+    private static OptionalLong positiveLong(Node n, String unit) {
+        if (n == null) {
+            return OptionalLong.empty();
+        }
+        long v = n.asLong();
+        if (v < 1) {
+            throw n.error("must be a positive number of " + unit);
+        }
+        return OptionalLong.of(v);
+    }
+
+    private static AgentConfig.MetricsSource metricsSource(Node n) {
+        Node u = n.require("url");
+        URI url;
+        try {
+            url = new URI(u.asText());
+        } catch (URISyntaxException e) {
+            throw u.error("not a URL: " + e.getReason());
+        }
+        if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
+            throw u.error("expected an http:// or https:// URL, e.g. http://127.0.0.1:8000/metrics");
+        }
+        Node sv = n.require("server");
+        String server = sv.asText();
+        Node c = n.get("counter");
+        Node ph = n.get("phase");
+        String phase = ph == null ? null : ph.asText();
+        if (phase != null && !Set.of("prefill", "decode", "both").contains(phase)) {
+            throw ph.error("expected prefill, decode or both");
+        }
+        TokenCounters counters = switch (server) {
+            case "vllm" -> TokenCounters.VLLM;
+            case "sglang" -> TokenCounters.SGLANG;
+            case "tgi" -> TokenCounters.TGI;
+            case "custom" -> {
+                if (c == null) {
+                    throw sv.error("server custom needs counter: the name of a counter of tokens (e.g. my_tokens_total)");
+                }
+                if (!c.asText().matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
+                    throw c.error("not a Prometheus metric name");
+                }
+                if ("both".equals(phase)) {
+                    throw ph.error("one custom counter is one phase: prefill or decode");
+                }
+                yield "prefill".equals(phase) ? TokenCounters.of(c.asText(), null) : TokenCounters.of(null, c.asText());
+            }
+            default -> throw sv.error("expected vllm, sglang, tgi or custom");
+        };
+        if (c != null && !server.equals("custom")) {
+            throw c.error("counter is for server: custom (" + server + "'s counters are known)");
+        }
+        if (!server.equals("custom") && phase != null && !phase.equals("both")) {
+            counters = phase.equals("prefill") ? new TokenCounters(counters.promptTokens(), Optional.empty())
+                    : new TokenCounters(Optional.empty(), counters.generationTokens());
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        Node l = n.get("labels");
+        if (l != null) {
+            l.object();
+            for (String k : l.keys()) {
+                labels.put(k, l.require(k).asText());
+            }
+        }
+        Duration interval = n.get("interval") == null ? Duration.ofSeconds(5) : duration(n.get("interval"));
+        if (interval.compareTo(METRICS_FETCH_TIMEOUT) < 0) {
+            throw n.get("interval").error("must be at least " + METRICS_FETCH_TIMEOUT.toMillis() + "ms (one fetch's timeout)");
+        }
+        OptionalInt jobGpus = OptionalInt.empty();
+        Node j = n.get("job_gpus");
+        if (j != null) {
+            long v = j.asLong();
+            if (v < 1 || v > 1_000_000) {
+                throw j.error("must be the number of GPUs the server spans, at least 1");
+            }
+            jobGpus = OptionalInt.of((int) v);
+        }
+        return new AgentConfig.MetricsSource(url, server, counters, labels, interval, jobGpus);
     }
 
     private static Precision precision(Node n) {

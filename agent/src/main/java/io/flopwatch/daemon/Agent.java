@@ -38,11 +38,12 @@ public final class Agent implements AutoCloseable {
     private final MetricsServer server;
     private final OtlpMeterRegistry otlp;
     private final boolean servesMetrics;
+    private final LiveAnalyzer analyzer;
 
     public Agent(AgentConfig config, NvmlOpener opener, Ticker ticker, PrintWriter logOut, String version)
             throws IOException {
         GpuCatalog catalog = GpuCatalog.load(config.analysis().gpuCatalog());
-        LiveAnalyzer analyzer = new LiveAnalyzer(config, catalog, ticker);
+        analyzer = new LiveAnalyzer(config, catalog, ticker);
         AgentConfig.Sampling s = config.sampling();
         sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.collectors().contains(Collectors.XID),
                 s.interval(), s.deadline(), ticker, analyzer);
@@ -126,6 +127,7 @@ public final class Agent implements AutoCloseable {
             otlp.close();
         }
         sampler.close(Duration.ofSeconds(2));
+        analyzer.close();
         prometheus.close();
         LOG.debug("agent stopped");
     }

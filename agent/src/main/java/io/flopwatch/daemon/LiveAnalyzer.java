@@ -18,7 +18,15 @@ import io.flopwatch.nvml.GpuProcess;
 import io.flopwatch.telemetry.Analyzer;
 import io.flopwatch.telemetry.GpuRecord;
 import io.flopwatch.telemetry.Ticker;
+import io.flopwatch.config.ConfigLoader;
+import io.flopwatch.flops.ModelSpec;
+import io.flopwatch.workload.CustomPatternParser;
 import io.flopwatch.workload.FixedThroughputSource;
+import io.flopwatch.workload.InferenceMetricsSource;
+import io.flopwatch.workload.LineParser;
+import io.flopwatch.workload.LogTailer;
+import io.flopwatch.workload.LogThroughputSource;
+import io.flopwatch.workload.MetricsFetcher;
 import io.flopwatch.workload.PushThroughputSource;
 import io.flopwatch.workload.ThroughputObservation;
 import io.flopwatch.workload.ThroughputSource;
@@ -27,7 +35,13 @@ import io.flopwatch.workload.WorkloadPhase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,9 +56,36 @@ import java.util.function.LongFunction;
  */
 public final class LiveAnalyzer implements Analyzer {
 
-    /** One configured workload with what is computed once and what it keeps between cycles. */
-    private record Bound(AgentConfig.WorkloadConfig config, FlopsEstimate estimate, ThroughputSource source,
-                         TokenRate rate) {
+    /**
+     * One configured workload with what is computed once (FLOPs per token of each phase) and what
+     * it keeps between cycles (a token rate per phase, the last MFU / TFLOP/s it reported itself).
+     */
+    private static final class Bound {
+        final AgentConfig.WorkloadConfig config;
+        final Map<WorkloadPhase, FlopsEstimate> estimates;
+        final ThroughputSource source;
+        final Map<WorkloadPhase, TokenRate> rates = new EnumMap<>(WorkloadPhase.class);
+        /** 0: poll every cycle; else poll at most this often (a metrics endpoint's interval). */
+        final long pollEveryNanos;
+        final OptionalInt jobGpus;
+        long nextPollNanos = Long.MIN_VALUE;
+        double reportedMfu = Double.NaN;
+        long reportedMfuNanos;
+        double reportedTflops = Double.NaN;
+        long reportedTflopsNanos;
+
+        Bound(AgentConfig.WorkloadConfig config, Map<WorkloadPhase, FlopsEstimate> estimates, ThroughputSource source,
+              long pollEveryNanos, OptionalInt jobGpus) {
+            this.config = config;
+            this.estimates = estimates;
+            this.source = source;
+            this.pollEveryNanos = pollEveryNanos;
+            this.jobGpus = jobGpus;
+        }
+
+        AgentConfig.WorkloadConfig config() {
+            return config;
+        }
     }
 
     private final GpuCatalog catalog;
@@ -52,6 +93,7 @@ public final class LiveAnalyzer implements Analyzer {
     private final List<Bound> workloads = new ArrayList<>();
     private final Map<String, PushThroughputSource> pushSources = new LinkedHashMap<>();
     private final LongFunction<Optional<String>> processName;
+    private final Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers;
 
     public LiveAnalyzer(AgentConfig config, GpuCatalog catalog, Ticker ticker) {
         this(config, catalog, ticker, LiveAnalyzer::procComm);
@@ -60,23 +102,86 @@ public final class LiveAnalyzer implements Analyzer {
     /** @param processName pid → command name (/proc/PID/comm), for workloads found by process */
     public LiveAnalyzer(AgentConfig config, GpuCatalog catalog, Ticker ticker,
                         LongFunction<Optional<String>> processName) {
+        this(config, catalog, ticker, processName, LiveAnalyzer::httpFetcher);
+    }
+
+    /** @param fetchers how a {@code source: metrics} endpoint is fetched (tests: a fake) */
+    public LiveAnalyzer(AgentConfig config, GpuCatalog catalog, Ticker ticker,
+                        LongFunction<Optional<String>> processName,
+                        Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers) {
+        this.fetchers = fetchers;
         this.catalog = catalog;
         this.defaultPrecision = config.analysis().defaultPrecision();
         this.processName = processName;
         for (AgentConfig.WorkloadConfig w : config.workloads()) {
-            FlopsEstimate est = FlopCounter.estimate(ModelSpecs.resolve(w.model()),
-                    new Workload(w.mode(), w.seqLenTokens(), 0, w.recompute(), false, Formula.PALM));
-            ThroughputSource source = switch (w.throughput().source()) {
-                case "fixed" -> new FixedThroughputSource(w.throughput().tokensPerSecond().orElseThrow(),
-                        phase(w.mode()), ticker);
-                case "push" -> {
-                    PushThroughputSource p = new PushThroughputSource(w.name());
-                    pushSources.put(w.name(), p);
-                    yield p;
-                }
-                default -> throw new IllegalStateException("unknown throughput source " + w.throughput().source());
-            };
-            workloads.add(new Bound(w, est, source, new TokenRate(w.throughput().window())));
+            workloads.add(bind(w, ticker));
+        }
+    }
+
+    private Bound bind(AgentConfig.WorkloadConfig w, Ticker ticker) {
+        ModelSpec spec = ModelSpecs.resolve(w.model());
+        Map<WorkloadPhase, FlopsEstimate> estimates = new EnumMap<>(WorkloadPhase.class);
+        FlopsEstimate own = FlopCounter.estimate(spec,
+                new Workload(w.mode(), w.seqLenTokens(), 0, w.recompute(), false, Formula.PALM));
+        if (w.mode() == Mode.TRAIN) {
+            estimates.put(WorkloadPhase.TRAINING, own);
+        } else {
+            // Prompt tokens cost a forward pass over sequences of seq_len (the workload's mode);
+            // generated tokens cost one decode step each, whose attention reads a cache of seq_len
+            // tokens: the FLOPs engine's decode mode with C = seq_len (docs/throughput.md).
+            estimates.put(WorkloadPhase.PREFILL, own);
+            estimates.put(WorkloadPhase.DECODE, FlopCounter.estimate(spec,
+                    new Workload(Mode.DECODE, w.seqLenTokens(), w.seqLenTokens(), w.recompute(), false, Formula.PALM)));
+        }
+        AgentConfig.Throughput t = w.throughput();
+        ThroughputSource source;
+        long pollEvery = 0;
+        OptionalInt jobGpus = OptionalInt.empty();
+        switch (t.source()) {
+            case "fixed" -> source = new FixedThroughputSource(t.tokensPerSecond().orElseThrow(), phase(w.mode()), ticker);
+            case "push" -> {
+                PushThroughputSource p = new PushThroughputSource(w.name());
+                pushSources.put(w.name(), p);
+                source = p;
+            }
+            case "log" -> {
+                AgentConfig.LogSource l = t.log().orElseThrow();
+                LogTailer tailer = LogTailer.open(l.paths(),
+                        LogTailer.Options.DEFAULTS.withStartAtEnd(l.startAtEnd()), ticker);
+                Supplier<LineParser> parsers = l.format().isPresent()
+                        ? () -> l.format().get().newParser(l.parserSettings())
+                        : () -> new CustomPatternParser(l.pattern().orElseThrow(), phase(w.mode()), l.scope(),
+                                l.parserSettings(), "workload " + w.name(), "throughput.pattern");
+                source = new LogThroughputSource("log:" + String.join(",", l.paths()), tailer, parsers, ticker);
+                jobGpus = l.jobGpus();
+            }
+            case "metrics" -> {
+                AgentConfig.MetricsSource m = t.metrics().orElseThrow();
+                source = new InferenceMetricsSource(m.server(),
+                        fetchers.apply(m), m.counters(), m.labels(), ticker);
+                pollEvery = m.interval().toNanos();
+                jobGpus = m.jobGpus();
+            }
+            default -> throw new IllegalStateException("unknown throughput source " + t.source());
+        }
+        return new Bound(w, estimates, source, pollEvery, jobGpus);
+    }
+
+    /**
+     * One GET bounded by {@link ConfigLoader#METRICS_FETCH_TIMEOUT}. It runs on the sampler's
+     * thread, so a slow server can delay a cycle by that much, never a scrape (scrapes read the
+     * last snapshot); the fetch happens once per the source's interval, not every cycle.
+     */
+    static MetricsFetcher httpFetcher(AgentConfig.MetricsSource m) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(ConfigLoader.METRICS_FETCH_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        return MetricsFetcher.http(client, m.url(), ConfigLoader.METRICS_FETCH_TIMEOUT);
+    }
+
+    /** Closes the throughput sources (open log files); after the sampler has stopped. */
+    public void close() {
+        for (Bound b : workloads) {
+            b.source.close();
         }
     }
 
@@ -114,10 +219,37 @@ public final class LiveAnalyzer implements Analyzer {
         List<WorkloadAnalysis> out = new ArrayList<>();
         for (Map.Entry<Bound, List<Integer>> e : selected.entrySet()) {
             Bound b = e.getKey();
-            for (ThroughputObservation o : b.source().poll()) {
-                b.rate().record(o);
+            int nodeGpus = e.getValue().size();
+            if (nanoTime >= b.nextPollNanos) {
+                b.nextPollNanos = nanoTime + b.pollEveryNanos;
+                for (ThroughputObservation o : b.source.poll()) {
+                    record(b, o, nodeGpus);
+                }
             }
-            double tps = b.rate().tokensPerSecond(nanoTime).orElse(Double.NaN);
+            double tps = 0;
+            double modelFlops = 0;
+            double hardwareFlops = 0;
+            boolean any = false;
+            for (Map.Entry<WorkloadPhase, TokenRate> r : b.rates.entrySet()) {
+                OptionalDouble v = r.getValue().tokensPerSecond(nanoTime);
+                if (v.isPresent()) {
+                    any = true;
+                    FlopsEstimate est = b.estimates.get(r.getKey());
+                    tps += v.getAsDouble();
+                    modelFlops += v.getAsDouble() * est.modelFlopsPerToken();
+                    hardwareFlops += v.getAsDouble() * est.hardwareFlopsPerToken();
+                }
+            }
+            if (!any) {
+                tps = Double.NaN;
+            }
+            // FLOPs per token of the mix of phases: achieved FLOP/s / tokens/s; one phase: its own.
+            FlopsEstimate first = b.estimates.values().iterator().next();
+            double modelPerToken = any && tps > 0 ? modelFlops / tps : first.modelFlopsPerToken();
+            double hardwarePerToken = any && tps > 0 ? hardwareFlops / tps : first.hardwareFlopsPerToken();
+            long windowNanos = b.config.throughput().window().toNanos();
+            double reportedMfu = nanoTime - b.reportedMfuNanos <= windowNanos ? b.reportedMfu : Double.NaN;
+            double reportedTflops = nanoTime - b.reportedTflopsNanos <= windowNanos ? b.reportedTflops : Double.NaN;
             List<GpuAnalysis> its = new ArrayList<>();
             for (int i : e.getValue()) {
                 GpuAnalysis a = byIndex.get(i);
@@ -132,9 +264,33 @@ public final class LiveAnalyzer implements Analyzer {
             }
             AgentConfig.WorkloadConfig c = b.config();
             out.add(WorkloadAnalyzer.analyze(c.name(), c.model(), c.mode() == Mode.TRAIN ? "train" : "inference",
-                    c.precision(), b.estimate().modelFlopsPerToken(), b.estimate().hardwareFlopsPerToken(), tps, its));
+                    c.precision(), modelPerToken, hardwarePerToken, tps, its, reportedMfu, reportedTflops));
         }
         return new Result(analyses, out);
+    }
+
+    /**
+     * Brings an observation to this node's share (ScopeMapping) and into the rate of its phase.
+     * A training workload counts every token as training; an inference one keeps prefill and
+     * decode apart (training-phase readings of an inference workload are its forward passes).
+     */
+    private static void record(Bound b, ThroughputObservation o, int nodeGpus) {
+        if (o.selfReportedMfu().isPresent()) {
+            b.reportedMfu = o.selfReportedMfu().getAsDouble();
+            b.reportedMfuNanos = o.nanoTime();
+        }
+        if (o.selfReportedTflopsPerGpu().isPresent()) {
+            b.reportedTflops = o.selfReportedTflopsPerGpu().getAsDouble();
+            b.reportedTflopsNanos = o.nanoTime();
+        }
+        if (!o.hasTokens() || nodeGpus < 1) {
+            return; // no GPU of this node selected (yet): nothing to share the tokens over
+        }
+        int jobGpus = Math.max(nodeGpus, b.jobGpus.orElse(nodeGpus));
+        WorkloadPhase phase = b.config.mode() == Mode.TRAIN ? WorkloadPhase.TRAINING
+                : o.phase() == WorkloadPhase.DECODE ? WorkloadPhase.DECODE : WorkloadPhase.PREFILL;
+        b.rates.computeIfAbsent(phase, k -> new TokenRate(b.config.throughput().window()))
+                .record(o.inNodeScope(jobGpus, nodeGpus));
     }
 
     private List<Integer> select(GpuSelection sel, List<GpuRecord> gpus) {

@@ -236,6 +236,15 @@ public final class SnapshotMetrics {
         workload(t, n, "flopwatch.workload.mfu.gap", "ratio",
                 "Tensor-active estimate / peak minus MFU: tensor-pipe time the model FLOPs do not explain",
                 WorkloadAnalysis::mfuGap);
+        workload(t, n, "flopwatch.workload.reported.mfu", "ratio",
+                "The workload's own MFU from its log (nanoGPT, torchtitan, a pattern); NaN when it reports none",
+                WorkloadAnalysis::reportedMfu);
+        workload(t, n, "flopwatch.workload.reported.tflops.per.gpu", null,
+                "The workload's own achieved TFLOP/s per GPU from its log; NaN when it reports none",
+                WorkloadAnalysis::reportedTflopsPerGpu);
+        workload(t, n, "flopwatch.workload.mfu.disagreement", null,
+                "1 when flopwatch's MFU and the workload's own differ by more than 10% (relative), 0 when they agree",
+                WorkloadAnalysis::mfuDisagreement);
         workload(t, n, "flopwatch.workload.gpus", null, "GPUs of this node the workload runs on",
                 w2 -> w2.gpuIndexes().size());
         for (DiagnosisState st : DiagnosisState.values()) {

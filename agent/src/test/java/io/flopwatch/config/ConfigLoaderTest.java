@@ -81,7 +81,7 @@ class ConfigLoaderTest {
                         "workloads[0].throughput.tokens_per_second: missing required field"),
                 Arguments.of("unknown source",
                         "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n    throughput: {source: carrier-pigeon}\n",
-                        "f.yaml:5:26: workloads[0].throughput.source: expected fixed or push"),
+                        "f.yaml:5:26: workloads[0].throughput.source: expected fixed, push, log or metrics"),
                 Arguments.of("duplicate names",
                         "workloads:\n  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n"
                                 + "  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n",
