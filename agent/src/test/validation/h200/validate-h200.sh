@@ -7,44 +7,82 @@
 #   validate-h200.sh --dry-run [--out DIR]
 #                                       here: the whole script against flopwatch's simulated NVML
 #                                       library, a fake trainer and fake phases (no GPU, no torch)
-#   validate-h200.sh [--out DIR]        on the device machine: real NVML, PyTorch, the runtime and
+#   validate-h200.sh [--out DIR] [--pack]
+#                                       on the device machine: real NVML, PyTorch, the runtime and
 #                                       jar from .device/
 #
-# Outputs go to DIR (default $OUT, else ./validation-out): raw files, summary.json, summary.md.
+# Outputs go to DIR (default $OUT, else ./validation-out): summary.json, summary.md and the raw
+# files under raw/ (with --pack: one raw.tar.gz instead, for the device's 8-file limit).
 # Exit status: 0 all comparisons agree; 1 a disagreement or a failed step; 2 bad usage / setup.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 repo=$(cd "$here/../../../../.." && pwd)
 device_dir=$repo/.device
-# Throughput source of step 2: `log` (tail the trainer's nanoGPT log) where the agent has it.
-throughput=${FLOPWATCH_VALIDATION_THROUGHPUT:-push}
-# Modules the jar needs (jdeps on flopwatch.jar and its dependencies, checked by `prepare`).
-jlink_modules=${FLOPWATCH_JLINK_MODULES:-java.base,java.desktop,java.naming,java.net.http,java.sql,jdk.management,jdk.httpserver,jdk.crypto.ec,java.logging}
+# Throughput source of step 2: `log` (tail the trainer's nanoGPT log); `push` (the trainer's POSTs).
+throughput=${FLOPWATCH_VALIDATION_THROUGHPUT:-log}
+# jdeps --print-module-deps on the jar says java.base, java.desktop, java.naming, java.net.http,
+# java.sql, jdk.httpserver, jdk.management, jdk.unsupported; jdk.crypto.ec for TLS with EC keys.
+jlink_modules=${FLOPWATCH_JLINK_MODULES:-java.base,java.desktop,java.naming,java.net.http,java.sql,jdk.management,jdk.httpserver,jdk.crypto.ec,java.logging,jdk.unsupported}
+# A device call carries at most 64 MiB, working tree included: the runtime travels as a gzipped
+# tarball (libjvm.so alone is 24 MB) and the jar without JNA's natives for other platforms (the
+# device is x86-64 Linux).
+limit_bytes=$((64 * 1024 * 1024))
+
+jre_dir() { echo "${TMPDIR:-/tmp}/flopwatch-validation-jre"; }
+
+# Unpacks .device/jre.tar.gz once (into $TMPDIR) and prints the runtime's JAVA_HOME.
+unpack_jre() {
+  local dir
+  dir=$(jre_dir)
+  if [[ ! -x $dir/bin/java || $device_dir/jre.tar.gz -nt $dir/bin/java ]]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    tar -C "$dir" -xzf "$device_dir/jre.tar.gz"
+  fi
+  echo "$dir"
+}
 
 prepare() {
   cd "$repo"
   echo "prepare: building the jar (mvn -o -DskipTests package)" >&2
   mvn -B -q -o -DskipTests package >&2 || mvn -B -q -DskipTests package >&2
-  rm -rf "$device_dir/jre" "$device_dir/flopwatch.jar"
+  rm -rf "$device_dir/jre" "$device_dir/jre.tar.gz" "$device_dir/flopwatch.jar"
   mkdir -p "$device_dir"
   cp agent/target/flopwatch.jar "$device_dir/flopwatch.jar"
-  local jlink=jlink
+  local others
+  others=$(unzip -Z1 "$device_dir/flopwatch.jar" 'com/sun/jna/*/*' | grep -v '^com/sun/jna/linux-x86-64/' | grep -v '\.class$' || true)
+  if [[ -n $others ]]; then
+    printf '%s\n' "$others" | zip -q -d "$device_dir/flopwatch.jar" -@ >/dev/null
+  fi
+  local jlink=jlink tmp
   [[ -n ${JAVA_HOME:-} ]] && jlink=$JAVA_HOME/bin/jlink
+  tmp=$(mktemp -d)
   "$jlink" --add-modules "$jlink_modules" --strip-debug --no-header-files --no-man-pages \
-    --compress=2 --output "$device_dir/jre" 2>&1 | grep -v 'compress' >&2 || true
-  [[ -x $device_dir/jre/bin/java ]] || { echo "prepare: jlink failed" >&2; exit 2; }
-  # The jlinked runtime must run the jar: start it once on the simulated library.
-  FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$device_dir/jre "$repo/flopwatch" doctor --simulate >/dev/null
-  echo "prepare: .device/ holds $(du -sh "$device_dir" | cut -f1) ($(du -sh "$device_dir/jre" | cut -f1) runtime, $(du -sh "$device_dir/flopwatch.jar" | cut -f1) jar); limit of a device call: 64 MiB with the working tree" >&2
-  echo "prepare: working tree that travels (tracked + untracked, not ignored): $(git ls-files -co --exclude-standard -z | du -ch --files0-from=- | tail -1 | cut -f1)" >&2
+    --compress=2 --output "$tmp/jre" 2>&1 | grep -v 'compress' >&2 || true
+  [[ -x $tmp/jre/bin/java ]] || { echo "prepare: jlink failed" >&2; rm -rf "$tmp"; exit 2; }
+  tar -C "$tmp/jre" -czf "$device_dir/jre.tar.gz" .
+  rm -rf "$tmp"
+  # The carried runtime must run the carried jar: unpack it as the device will, start it once.
+  local java_home
+  java_home=$(unpack_jre)
+  FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$java_home "$repo/flopwatch" doctor --simulate >/dev/null
+  local carried tree total
+  carried=$(du -sb "$device_dir" | cut -f1)
+  tree=$(git ls-files -co --exclude-standard -z | du -cb --files0-from=- | tail -1 | cut -f1)
+  total=$((carried + tree))
+  echo "prepare: .device/ holds $carried bytes (runtime tarball $(du -b "$device_dir/jre.tar.gz" | cut -f1), jar $(du -b "$device_dir/flopwatch.jar" | cut -f1)); working tree $tree bytes; together $total of $limit_bytes" >&2
+  if ((total > limit_bytes)); then
+    echo "prepare: too large for one device call" >&2
+    exit 2
+  fi
   cat <<EOF
 device run command (one call, carry the runtime and the jar):
-  run(command="set -o pipefail; PYTHONUNBUFFERED=1 timeout 540 agent/src/test/validation/h200/validate-h200.sh --out \$OUT 2>&1 | tee \$OUT/console.log",
+  run(command="set -o pipefail; PYTHONUNBUFFERED=1 timeout 540 agent/src/test/validation/h200/validate-h200.sh --pack --out \$OUT 2>&1 | tee \$OUT/console.log",
       carry=[".device"], timeout_s=600)
 EOF
 }
 
 mode=real
+pack=
 out=${OUT:-$PWD/validation-out}
 case ${1:-} in
   prepare) prepare; exit 0 ;;
@@ -53,7 +91,8 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --dry-run) mode=dry; shift ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --pack) pack=yes; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "validate-h200.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -72,17 +111,20 @@ if [[ $mode == dry ]]; then
   pkgs=${FLOPWATCH_TEST_PACKAGES:-$HOME/.cache/flopwatch/test-packages/root}
   pynvml_dir=$pkgs/usr/lib/python3/dist-packages
   sim_lib=$repo/native-bindings/target/classes/linux-x86-64/libnvidia-ml-sim.so
-  if [[ -f $device_dir/flopwatch.jar && -x $device_dir/jre/bin/java ]]; then
-    export FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$device_dir/jre
+  if [[ -f $device_dir/flopwatch.jar && -f $device_dir/jre.tar.gz ]]; then
+    # What prepare made for the device: the dry run checks it too.
+    FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$(unpack_jre)
+    export FLOPWATCH_JAR JAVA_HOME
   fi
   [[ -f $sim_lib ]] || (cd "$repo" && mvn -B -q -o -DskipTests package >&2)
   [[ -f $pynvml_dir/pynvml.py ]] || { echo "validate-h200.sh: Debian's pynvml not under $pynvml_dir (.ci/fetch-test-packages.sh)" >&2; exit 2; }
   command -v python3 >/dev/null || { echo "validate-h200.sh: python3 not found" >&2; exit 2; }
   args+=(--dry-run --sim-lib "$sim_lib" --pynvml "$pynvml_dir")
 else
-  [[ -f $device_dir/flopwatch.jar && -x $device_dir/jre/bin/java ]] ||
-    { echo "validate-h200.sh: .device/flopwatch.jar and .device/jre missing: run 'validate-h200.sh prepare' here and carry .device" >&2; exit 2; }
-  export FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$device_dir/jre
+  [[ -f $device_dir/flopwatch.jar && -f $device_dir/jre.tar.gz ]] ||
+    { echo "validate-h200.sh: .device/flopwatch.jar and .device/jre.tar.gz missing: run 'validate-h200.sh prepare' here and carry .device" >&2; exit 2; }
+  FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$(unpack_jre)
+  export FLOPWATCH_JAR JAVA_HOME
 fi
 
 echo "validate-h200.sh: mode $mode, outputs in $out, throughput source $throughput" >&2
@@ -92,4 +134,8 @@ set +e
 wait "$child"
 status=$?
 child=
+if [[ -n $pack && -d $out/raw ]]; then
+  # The device call returns at most 8 files: the raw outputs travel as one archive.
+  tar -C "$out" -czf "$out/raw.tar.gz" raw && rm -rf "$out/raw"
+fi
 exit $status

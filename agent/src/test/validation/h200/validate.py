@@ -196,13 +196,16 @@ class Validation:
         self.a = a
         self.dry = a.dry_run
         self.out = os.path.abspath(a.out)
-        os.makedirs(self.out, exist_ok=True)
+        # Raw outputs under raw/ (the device returns at most 8 files: validate-h200.sh --pack
+        # makes raw/ one raw.tar.gz), summaries beside it.
+        self.raw = os.path.join(self.out, "raw")
+        os.makedirs(self.raw, exist_ok=True)
         self.tables = []
         self.trainer = None
         self.facts = json.loads(subprocess.run(
             [sys.executable, os.path.join(HERE, "trainer.py"), "--print-facts"],
             capture_output=True, text=True, timeout=60, check=True).stdout)
-        self.spec = os.path.join(self.out, "toy-gpt.yaml")
+        self.spec = os.path.join(self.raw, "toy-gpt.yaml")
         subprocess.run([sys.executable, os.path.join(HERE, "trainer.py"), "--write-spec", self.spec],
                        check=True, timeout=60)
         if self.dry:
@@ -211,7 +214,7 @@ class Validation:
             self.durations = dict(phase=8, step2=40, window=15, trainer_start=180, phase_start=120)
 
     def path(self, name):
-        return os.path.join(self.out, name)
+        return os.path.join(self.raw, name)
 
     # -- flopwatch and the simulated library
 
@@ -437,7 +440,10 @@ class Validation:
 
     def throughput_source(self):
         if self.a.throughput == "log":
-            return ["source: log", "paths: [%s]" % self.train_log, "format: nanogpt", "window: 10s"]
+            # start_at end (the default) skips nanoGPT's header line, hence tokens_per_step.
+            a = self.facts["arch"]
+            return ["source: log", "paths: [%s]" % self.train_log, "format: nanogpt",
+                    "tokens_per_step: %d" % (a["batch"] * a["seq_len"]), "window: 10s"]
         return ["source: push", "window: 10s"]
 
     def step2(self):
@@ -599,10 +605,10 @@ class Validation:
                 v = r["verdict"]
                 counts[v if v in counts else "errors"] = counts.get(v if v in counts else "errors", 0) + 1
         summary["counts"] = counts
-        with open(self.path("summary.json"), "w") as f:
+        with open(os.path.join(self.out, "summary.json"), "w") as f:
             json.dump(summary, f, indent=1)
         md = markdown(summary)
-        with open(self.path("summary.md"), "w") as f:
+        with open(os.path.join(self.out, "summary.md"), "w") as f:
             f.write(md)
         print(md)
         return 0 if counts["DISAGREE"] == 0 and errors == 0 else 1
@@ -615,7 +621,8 @@ def main():
     ap.add_argument("--flopwatch", required=True, help="the flopwatch launcher")
     ap.add_argument("--sim-lib", help="libnvidia-ml-sim.so (dry run)")
     ap.add_argument("--pynvml", help="directory holding pynvml.py (dry run: Debian's, from the test packages)")
-    ap.add_argument("--throughput", choices=("log", "push"), default="log")
+    ap.add_argument("--throughput", choices=("log", "push"), default="log",
+                    help="step 2's throughput source: tail the trainer's nanoGPT log (default) or its pushes")
     a = ap.parse_args()
     atexit.register(_kill_children)
     signal.signal(signal.SIGTERM, _on_signal)
