@@ -23,6 +23,8 @@ def read(nv):
             return fn(*a)
         except nv.NVMLError as e:
             return {"nvml_error": e.value}
+        except Exception as e:  # an older pynvml without this function or argument
+            return {"nvml_error": "%s: %s" % (type(e).__name__, e)}
 
     def ok(v):
         return not (isinstance(v, dict) and "nvml_error" in v)
@@ -47,7 +49,7 @@ def read(nv):
         # flopwatch reads nvmlDeviceGetMemoryInfo_v2 where present (used excludes the reserved
         # memory), v1 otherwise: read the same version.
         mem = get(nv.nvmlDeviceGetMemoryInfo, h, nv.nvmlMemory_v2) if hasattr(nv, "nvmlMemory_v2") else None
-        if not ok(mem) or mem is None:
+        if mem is None or not ok(mem):
             mem = get(nv.nvmlDeviceGetMemoryInfo, h)
         if ok(mem):
             d["memory_total_bytes"], d["memory_used_bytes"] = mem.total, mem.used
