@@ -125,6 +125,14 @@ else
     { echo "validate-h200.sh: .device/flopwatch.jar and .device/jre.tar.gz missing: run 'validate-h200.sh prepare' here and carry .device" >&2; exit 2; }
   FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$(unpack_jre)
   export FLOPWATCH_JAR JAVA_HOME
+  # flopwatch loads libnvidia-ml.so.1 through the dynamic loader; where the driver's folder is
+  # not in its search path, name the file (docs/configuration.md: FLOPWATCH_NVML_LIBRARY).
+  if [[ -z ${FLOPWATCH_NVML_LIBRARY:-} ]] && ! ldconfig -p 2>/dev/null | grep -q 'libnvidia-ml\.so\.1'; then
+    for f in /usr/local/nvidia/lib64/libnvidia-ml.so.1 /usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1; do
+      [[ -f $f ]] && { export FLOPWATCH_NVML_LIBRARY=$f; break; }
+    done
+  fi
+  echo "validate-h200.sh: NVML library: ${FLOPWATCH_NVML_LIBRARY:-libnvidia-ml.so.1 from the loader path}; python3: $(command -v python3)" >&2
 fi
 
 echo "validate-h200.sh: mode $mode, outputs in $out, throughput source $throughput" >&2

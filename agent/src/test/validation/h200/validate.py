@@ -109,6 +109,15 @@ def wait_for_line(path, pattern, timeout, proc=None):
     return False
 
 
+def tail(path, lines=3):
+    """The last lines of a file, on one line: why a child failed, in the summary itself."""
+    try:
+        with open(path, errors="replace") as f:
+            return " / ".join(l.strip() for l in f.readlines()[-lines:]) or "(empty)"
+    except OSError:
+        return "(missing)"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -268,7 +277,10 @@ class Validation:
         run(reader, self.path("pynvml-after.json"), 60, env)
         snap, before, after = (read_json(self.path(n)) for n in ("snapshot.json", "pynvml-before.json", "pynvml-after.json"))
         if not snap or not before or not after:
-            t.notes.append("missing output (snapshot exit %s); see snapshot.json.err, pynvml-*.json.err" % rc)
+            t.row("snapshot / pynvml readings", "exit %s" % rc, None, "",
+                  "ERROR: missing output (see snapshot.json.err, pynvml-*.json.err)")
+            for name in ("snapshot.json.err", "pynvml-before.json.err"):
+                t.notes.append("%s: %s" % (name, tail(self.path(name))))
             return
         self.gpu_name = snap["devices"][0]["name"] if snap.get("devices") else None
         self.system = snap.get("system", {})
@@ -348,6 +360,7 @@ class Validation:
             if not wait_for_line(log, r"^ready", self.durations["phase_start"], p):
                 stop(p)
                 t.row(kind, None, None, "", "ERROR: phase did not start (see %s)" % os.path.basename(log))
+                t.notes.append("%s: %s" % (os.path.basename(log), tail(log)))
                 continue
             snap_file = self.path("snapshot-%s.json" % kind)
             run(self.fw("snapshot", "--json", "--gpm-interval", "1000", scenario=scen), snap_file, 60, self.env())
@@ -585,7 +598,9 @@ class Validation:
                 if name == "train":
                     if not self.start_trainer(total_train):
                         errors += 1
-                        self.tables.append(Table("2/5", "trainer did not start (see trainer.out)"))
+                        tb = Table("2/5", "trainer did not start (see trainer.out)")
+                        tb.notes.append("trainer.out: %s" % tail(self.path("trainer.out")))
+                        self.tables.append(tb)
                         self.skip_training = True
                     continue
                 if name in ("2", "5") and getattr(self, "skip_training", False):
