@@ -103,8 +103,15 @@ out=$(cd "$out" && pwd)
 # cleans them up itself; this covers validate.py).
 child=
 cleanup() { [[ -n $child ]] && kill "$child" 2>/dev/null; wait 2>/dev/null || true; }
+pack_outputs() {
+  if [[ -n $pack && -d $out/raw ]]; then
+    # The device call returns at most 8 files: the raw outputs travel as one archive.
+    tar -C "$out" -czf "$out/raw.tar.gz" raw && rm -rf "$out/raw"
+  fi
+}
 trap cleanup EXIT
-trap 'cleanup; exit 143' TERM INT
+# On TERM (the device command's timeout), validate.py stops, writes what it has, and we pack it.
+trap 'cleanup; child=; pack_outputs; exit 143' TERM INT
 
 args=(--out "$out" --flopwatch "$repo/flopwatch" --throughput "$throughput")
 if [[ $mode == dry ]]; then
@@ -142,8 +149,5 @@ set +e
 wait "$child"
 status=$?
 child=
-if [[ -n $pack && -d $out/raw ]]; then
-  # The device call returns at most 8 files: the raw outputs travel as one archive.
-  tar -C "$out" -czf "$out/raw.tar.gz" raw && rm -rf "$out/raw"
-fi
+pack_outputs
 exit $status

@@ -48,9 +48,13 @@ def _kill_children():
                 pass
 
 
+class Interrupted(Exception):
+    """SIGTERM / SIGINT (the device command's `timeout`): stop, but still write the summary."""
+
+
 def _on_signal(signum, _frame):
-    _kill_children()
-    sys.exit(128 + signum)
+    signal.signal(signum, signal.SIG_IGN)  # once is enough
+    raise Interrupted("signal %d" % signum)
 
 
 def start(cmd, stdout, env=None, stderr=subprocess.STDOUT):
@@ -606,13 +610,19 @@ class Validation:
                 if name in ("2", "5") and getattr(self, "skip_training", False):
                     continue
                 fn()
+            except Interrupted as x:
+                errors += 1
+                self.tables.append(Table(name, "interrupted (%s) during step %s: later steps not run" % (x, name)))
+                break
             except Exception as x:  # one broken step must not lose the others' results
                 errors += 1
                 tb = Table(name, "step %s failed: %s: %s" % (name, type(x).__name__, x))
                 self.tables.append(tb)
             steps.append((name, round(time.monotonic() - started, 1)))
-        if self.trainer:
-            stop(self.trainer)
+        # From here on, a signal must not cost the summary.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _kill_children()
         self.tables.sort(key=lambda t: str(t.step))
         summary = {"dry_run": self.dry, "environment": self.environment(),
                    "step_seconds": dict(steps), "steps": [t.to_dict() for t in self.tables]}
