@@ -48,6 +48,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's {@link Analyzer}: peaks and diagnosis per GPU, then per workload its tokens/s
@@ -55,6 +57,7 @@ import java.util.function.LongFunction;
  * (counted once, at start) and MFU / HFU over its GPUs. Runs on the sampler's thread.
  */
 public final class LiveAnalyzer implements Analyzer {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveAnalyzer.class);
 
     /**
      * One configured workload with what is computed once (FLOPs per token of each phase) and what
@@ -222,19 +225,30 @@ public final class LiveAnalyzer implements Analyzer {
             int nodeGpus = e.getValue().size();
             if (nanoTime >= b.nextPollNanos) {
                 b.nextPollNanos = nanoTime + b.pollEveryNanos;
-                for (ThroughputObservation o : b.source.poll()) {
-                    record(b, o, nodeGpus);
+                try {
+                    for (ThroughputObservation o : b.source.poll()) {
+                        record(b, o, nodeGpus);
+                    }
+                } catch (RuntimeException ex) {
+                    // Sources do not throw for expected outcomes; a bug in one must not stop the
+                    // analysis of the GPUs and the other workloads. Its rate goes stale.
+                    LOG.warn("throughput source {} of workload {} failed: {}", b.source.name(), b.config.name(),
+                            ex.toString());
                 }
             }
             double tps = 0;
             double modelFlops = 0;
             double hardwareFlops = 0;
             boolean any = false;
+            int phases = 0;
+            FlopsEstimate only = b.estimates.values().iterator().next();
             for (Map.Entry<WorkloadPhase, TokenRate> r : b.rates.entrySet()) {
                 OptionalDouble v = r.getValue().tokensPerSecond(nanoTime);
                 if (v.isPresent()) {
                     any = true;
                     FlopsEstimate est = b.estimates.get(r.getKey());
+                    phases++;
+                    only = est;
                     tps += v.getAsDouble();
                     modelFlops += v.getAsDouble() * est.modelFlopsPerToken();
                     hardwareFlops += v.getAsDouble() * est.hardwareFlopsPerToken();
@@ -243,10 +257,10 @@ public final class LiveAnalyzer implements Analyzer {
             if (!any) {
                 tps = Double.NaN;
             }
-            // FLOPs per token of the mix of phases: achieved FLOP/s / tokens/s; one phase: its own.
-            FlopsEstimate first = b.estimates.values().iterator().next();
-            double modelPerToken = any && tps > 0 ? modelFlops / tps : first.modelFlopsPerToken();
-            double hardwarePerToken = any && tps > 0 ? hardwareFlops / tps : first.hardwareFlopsPerToken();
+            // FLOPs per token of the mix of phases: achieved FLOP/s / tokens/s; one phase (or none
+            // yet): its own count, exactly.
+            double modelPerToken = phases > 1 && tps > 0 ? modelFlops / tps : only.modelFlopsPerToken();
+            double hardwarePerToken = phases > 1 && tps > 0 ? hardwareFlops / tps : only.hardwareFlopsPerToken();
             long windowNanos = b.config.throughput().window().toNanos();
             double reportedMfu = nanoTime - b.reportedMfuNanos <= windowNanos ? b.reportedMfu : Double.NaN;
             double reportedTflops = nanoTime - b.reportedTflopsNanos <= windowNanos ? b.reportedTflops : Double.NaN;

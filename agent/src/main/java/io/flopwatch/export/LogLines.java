@@ -68,6 +68,14 @@ public final class LogLines {
             num(o, "hfu_ratio", w.hfu());
             num(o, "tensor_flops_estimate", w.tensorFlopsEstimate());
             num(o, "mfu_gap_ratio", w.mfuGap());
+            // Only for workloads whose log reports its own MFU / TFLOP/s: most report none.
+            if (Double.isFinite(w.reportedMfu())) {
+                o.put("reported_mfu_ratio", w.reportedMfu());
+                num(o, "mfu_disagreement", w.mfuDisagreement());
+            }
+            if (Double.isFinite(w.reportedTflopsPerGpu())) {
+                o.put("reported_tflops_per_gpu", w.reportedTflopsPerGpu());
+            }
             o.put("diagnosis", w.diagnosis().label());
         }
         return root.toString();

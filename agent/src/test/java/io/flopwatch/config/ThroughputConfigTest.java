@@ -103,6 +103,19 @@ class ThroughputConfigTest {
         assertEquals(Duration.ofSeconds(5), m.interval(), "documented default");
     }
 
+    /** The commented example workloads of config/flopwatch.yaml, uncommented, are a valid config. */
+    @Test
+    void theShippedConfigsExampleWorkloadsParse() throws Exception {
+        List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("../config/flopwatch.yaml"));
+        int from = lines.indexOf("# workloads:");
+        assertTrue(from >= 0, "config/flopwatch.yaml has an example workloads block");
+        String yaml = String.join("\n", lines.subList(from, lines.size()).stream()
+                .map(l -> l.equals("#") ? "" : l.startsWith("# ") ? l.substring(2) : l).toList());
+        AgentConfig c = ConfigLoader.parse("flopwatch.yaml (example)", yaml);
+        assertEquals(LogFormat.TORCHTITAN, c.workloads().get(0).throughput().log().orElseThrow().format().orElseThrow());
+        assertEquals(TokenCounters.VLLM, c.workloads().get(1).throughput().metrics().orElseThrow().counters());
+    }
+
     static Stream<Arguments> errors() {
         // The throughput block starts on line 7 of workload(...), at column 7.
         return Stream.of(

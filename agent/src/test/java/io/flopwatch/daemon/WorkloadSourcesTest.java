@@ -85,6 +85,9 @@ class WorkloadSourcesTest {
             assertEquals(405.0, w.reportedTflopsPerGpu(), 1e-12);
             // |0.3804 − 0.4093| / 0.4093 = 7 % < 10 %: they agree
             assertEquals(0, w.mfuDisagreement());
+            String json = io.flopwatch.export.LogLines.json(new io.flopwatch.telemetry.Snapshot(
+                    java.time.Instant.EPOCH, 0, true, "", false, Optional.empty(), List.of(), List.of(), List.of(w), java.util.Map.of()));
+            assertTrue(json.contains("\"reported_mfu_ratio\":0.4093,\"mfu_disagreement\":0.0,\"reported_tflops_per_gpu\":405.0"), json);
 
             ticker.advance(Duration.ofSeconds(1));
             append(log, "step: 30  loss:  2.2000  memory: 60.12GiB(75.90%)  tps: 8,000  tflops: 460.00  mfu: 46.50%");
