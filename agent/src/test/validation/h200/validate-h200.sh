@@ -118,7 +118,13 @@ if [[ $mode == dry ]]; then
   pkgs=${FLOPWATCH_TEST_PACKAGES:-$HOME/.cache/flopwatch/test-packages/root}
   pynvml_dir=$pkgs/usr/lib/python3/dist-packages
   sim_lib=$repo/native-bindings/target/classes/linux-x86-64/libnvidia-ml-sim.so
-  if [[ -f $device_dir/flopwatch.jar && -f $device_dir/jre.tar.gz ]]; then
+  stale=
+  if [[ -f $device_dir/flopwatch.jar ]]; then
+    stale=$(find "$repo/pom.xml" "$repo/native-bindings/src/main" "$repo/agent/src/main" "$repo/config" \
+                 -newer "$device_dir/flopwatch.jar" -type f -print -quit 2>/dev/null)
+    [[ -n $stale ]] && echo "validate-h200.sh: .device/flopwatch.jar is older than $stale: using the launcher's own build (run prepare again before a device call)" >&2
+  fi
+  if [[ -z $stale && -f $device_dir/flopwatch.jar && -f $device_dir/jre.tar.gz ]]; then
     # What prepare made for the device: the dry run checks it too.
     FLOPWATCH_JAR=$device_dir/flopwatch.jar JAVA_HOME=$(unpack_jre)
     export FLOPWATCH_JAR JAVA_HOME

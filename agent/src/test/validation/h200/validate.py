@@ -486,13 +486,17 @@ class Validation:
             t.notes.append("no flopwatch log lines: %s" % e)
         # Compare over the second half of the run: the 10 s smoothing window has filled by then.
         half = t0 + (t1 - t0) / 2
-        mfus, rates, ests = [], [], []
+        mfus, rates, ests, reported, flags = [], [], [], [], []
         for l in lines:
             ts = datetime.datetime.fromisoformat(l["time"].replace("Z", "+00:00")).timestamp()
             for w in l.get("workloads", []):
                 if w.get("workload") == "toy-gpt" and ts >= half and w.get("mfu_ratio") is not None:
                     mfus.append(w["mfu_ratio"])
                     rates.append(w["tokens_per_second"])
+                    if w.get("reported_mfu_ratio") is not None:
+                        reported.append(w["reported_mfu_ratio"])
+                    if w.get("mfu_disagreement") is not None:
+                        flags.append(w["mfu_disagreement"])
             for g in l.get("gpus", []):
                 if ts >= half and g.get("tensor_flops_estimate") is not None:
                     ests.append(g["tensor_flops_estimate"])
@@ -500,6 +504,12 @@ class Validation:
         mean = lambda xs: sum(xs) / len(xs) if xs else None
         t.relative("tokens/s (flopwatch, from %s) vs trainer" % self.a.throughput, mean(rates), rate, 0.05)
         t.relative("MFU (flopwatch) vs trainer's 6N+12LHQT / 989.5 TFLOP/s", mean(mfus), mfu, 0.05)
+        # flopwatch also reads the trainer's own `mfu` from the log line (reported_mfu_ratio) and
+        # flags a disagreement over 10 % (docs/metrics.md); the trainer prints it against the same peak.
+        t.relative("the trainer's own MFU as flopwatch read it from the log", mean(reported), mfu, 0.05)
+        t.row("mfu_disagreement flag (1 = flopwatch and the log differ by > 10%)",
+              max(flags) if flags else None, 0, "0 in every line", "agree" if flags and max(flags) == 0 else
+              ("n/a" if not flags else "DISAGREE"))
         if mfu and ests:
             t.info("GPU tensor FLOP/s estimate vs trainer's model FLOP/s", mean(ests),
                    mfu * H200_BF16_DENSE_PEAK_FLOPS, "(HFU-like cross-check)")
