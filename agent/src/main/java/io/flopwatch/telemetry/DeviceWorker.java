@@ -34,6 +34,14 @@ final class DeviceWorker {
     private io.flopwatch.nvml.GpuIdentity identity;
     /** Touched only on the sampler's thread. */
     private Future<GpuRecord> inFlight;
+    /**
+     * The driver-level NVML failure of the last finished collection (see {@link DriverLoss}), or
+     * null: written by the worker's thread before its collection returns, read by the sampler after
+     * {@link #await} returned that collection's record.
+     */
+    private volatile io.flopwatch.nvml.NvmlException driverFailure;
+    /** Whether every collector (and the open) of the last finished collection failed at driver level. */
+    private volatile boolean allFailedAtDriverLevel;
 
     DeviceWorker(int index, NvmlOpener opener, Map<String, Collector> collectors, Ticker ticker) {
         this.index = index;
@@ -79,7 +87,19 @@ final class DeviceWorker {
         }
     }
 
+    /** The driver-level failure of the last collection {@link #await} returned, or null. */
+    io.flopwatch.nvml.NvmlException driverFailure() {
+        return driverFailure;
+    }
+
+    /** True when the last collection {@link #await} returned failed only with driver-level codes. */
+    boolean allFailedAtDriverLevel() {
+        return allFailedAtDriverLevel;
+    }
+
     private GpuRecord collect() {
+        driverFailure = null;
+        allFailedAtDriverLevel = false;
         GpuRecord.Builder b = new GpuRecord.Builder(index);
         Map<String, GpuRecord.CollectorResult> results = new LinkedHashMap<>();
         try {
@@ -91,9 +111,14 @@ final class DeviceWorker {
             }
             b.identity(identity);
         } catch (RuntimeException e) {
+            DriverLoss.driverLevel(e).ifPresent(n -> {
+                driverFailure = n;
+                allFailedAtDriverLevel = true;
+            });
             return b.build(ticker.nanoTime(), false, "cannot open GPU " + index + ": " + e.getMessage(), results);
         }
         boolean anySuccess = collectors.isEmpty();
+        boolean allDriverLevel = !collectors.isEmpty();
         String firstError = "";
         for (Map.Entry<String, Collector> c : collectors.entrySet()) {
             long t0 = ticker.nanoTime();
@@ -107,8 +132,14 @@ final class DeviceWorker {
                 if (firstError.isEmpty()) {
                     firstError = why;
                 }
+                var n = DriverLoss.driverLevel(e);
+                allDriverLevel &= n.isPresent();
+                if (n.isPresent() && (driverFailure == null || DriverLoss.libraryWide(n.get().returnCode()))) {
+                    driverFailure = n.get();
+                }
             }
         }
+        allFailedAtDriverLevel = !anySuccess && allDriverLevel;
         return b.build(ticker.nanoTime(), anySuccess, anySuccess ? "" : firstError, results);
     }
 
@@ -118,12 +149,24 @@ final class DeviceWorker {
      * behind, session open: closing NVML under a call in progress is undefined.
      */
     boolean close(long graceMillis) throws InterruptedException {
+        closeLater();
+        return thread.awaitTermination(graceMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Closes the session on the worker's own thread once any collection in flight returns, and
+     * ends the thread; does not wait. Used when the driver went away: a call hung in the old
+     * driver keeps only this thread.
+     */
+    void closeLater() {
+        if (thread.isShutdown()) {
+            return;
+        }
         thread.submit(() -> {
             if (session != null) {
                 session.close();
             }
         });
         thread.shutdown();
-        return thread.awaitTermination(graceMillis, TimeUnit.MILLISECONDS);
     }
 }

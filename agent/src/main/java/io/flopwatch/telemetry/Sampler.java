@@ -23,7 +23,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>NVML absent or the driver not loaded: the snapshot says so ({@code nvmlUp} false with the
  * reason) and the sampler retries with exponential backoff (1 s doubling to 60 s) until it
- * opens.
+ * opens. The same holds when the driver goes away after a successful start (module unloaded,
+ * driver reloaded or upgraded): when any GPU's worker gets a library-wide code
+ * (UNINITIALIZED, DRIVER_NOT_LOADED, LIB_RM_VERSION_MISMATCH) or every GPU answers with a
+ * driver-level code (those or GPU_IS_LOST; see {@link DriverLoss}), the sampler publishes NVML
+ * down with the reason, closes the sessions (each on its worker's thread, after any call in
+ * flight), and goes back to the retry path; when NVML opens again it enumerates the GPUs anew,
+ * so GPUs that vanished leave the snapshot and new ones join it. One lost GPU among working ones
+ * stays that GPU's problem: it is reported down and retried each cycle.
  *
  * <p>Runs on one named daemon thread ("flopwatch-sampler") whose loop catches everything, so
  * that one bad cycle never ends sampling. Tests call {@link #cycle()} directly with a fake
@@ -53,6 +60,8 @@ public final class Sampler implements AutoCloseable {
     private String nvmlReason = "not started";
     private long nextOpenAttemptNanos;
     private Duration retry = FIRST_RETRY;
+    /** Whether some GPU answered since NVML was last opened: decides how soon a lost NVML is reopened. */
+    private boolean answeredSinceOpen;
     private volatile boolean running;
     private Thread loop;
 
@@ -132,6 +141,10 @@ public final class Sampler implements AutoCloseable {
         }
         List<GpuRecord> records = new ArrayList<>();
         if (control != null) {
+            int driverFailures = 0;
+            boolean libraryWide = false;
+            boolean allAtDriverLevel = !workers.isEmpty();
+            String lossReason = "";
             for (DeviceWorker w : workers) {
                 w.start(); // a worker still in a hung call is not started again
             }
@@ -139,10 +152,22 @@ public final class Sampler implements AutoCloseable {
             for (DeviceWorker w : workers) {
                 GpuRecord r = w.await(deadlineNanos);
                 if (r != null) {
+                    var failure = w.driverFailure();
+                    if (failure != null) {
+                        driverFailures++;
+                        if (DriverLoss.libraryWide(failure.returnCode()) || lossReason.isEmpty()) {
+                            lossReason = failure.getMessage();
+                        }
+                        libraryWide |= DriverLoss.libraryWide(failure.returnCode());
+                        allAtDriverLevel &= w.allFailedAtDriverLevel();
+                    } else {
+                        allAtDriverLevel = false;
+                    }
                     r = withXid(r);
                     lastRecords.put(w.index(), r);
                     records.add(r);
                 } else {
+                    allAtDriverLevel = false; // a GPU still in a call: not known to be gone
                     GpuRecord last = lastRecords.get(w.index());
                     String why = "collection did not finish within " + deadline.toMillis() + " ms";
                     GpuRecord stale = last != null ? last.stale(why)
@@ -151,6 +176,13 @@ public final class Sampler implements AutoCloseable {
                     lastRecords.put(w.index(), stale);
                     records.add(stale);
                 }
+            }
+            if (libraryWide || (allAtDriverLevel && driverFailures == workers.size())) {
+                driverLost(lossReason);
+                records.clear();
+            } else if (records.stream().anyMatch(GpuRecord::up)) {
+                answeredSinceOpen = true;
+                retry = FIRST_RETRY;
             }
         }
         long now = ticker.nanoTime();
@@ -168,6 +200,47 @@ public final class Sampler implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The driver went away under running sessions: forget the GPUs, close what can be closed
+     * without waiting on a hung call, and retry opening from the next cycle on, with the same
+     * backoff as at start.
+     */
+    private void driverLost(String reason) {
+        LOG.warn("NVML lost ({}); closing the sessions and reopening", reason);
+        for (DeviceWorker w : workers) {
+            w.closeLater();
+        }
+        workers.clear();
+        lastRecords.clear();
+        if (xid != null) {
+            xid.stopLater(); // its counts are by index, and indexes may mean other GPUs after the reload
+            xid = null;
+        }
+        try {
+            control.close(); // used by no one else: no call of ours can be in flight on it
+        } catch (RuntimeException e) {
+            LOG.debug("closing the NVML control session failed", e);
+        }
+        control = null;
+        system = Optional.empty();
+        nvmlReason = "NVML lost after start: " + reason;
+        if (answeredSinceOpen) {
+            // It worked until now: reopen at once (a quick reload), then back off as at start.
+            retry = FIRST_RETRY;
+            nextOpenAttemptNanos = ticker.nanoTime();
+        } else {
+            // Opened but lost again before any GPU answered (GPUs still gone): keep backing off
+            // instead of reopening every cycle.
+            backOff(ticker.nanoTime());
+        }
+    }
+
+    private void backOff(long nowNanos) {
+        nextOpenAttemptNanos = nowNanos + retry.toNanos();
+        LOG.warn("NVML unavailable ({}); retrying in {} s", nvmlReason, retry.toSeconds());
+        retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+    }
+
     private GpuRecord withXid(GpuRecord r) {
         if (xid == null) {
             return r;
@@ -181,26 +254,37 @@ public final class Sampler implements AutoCloseable {
         if (now - nextOpenAttemptNanos < 0) {
             return;
         }
+        NvmlSession s = null;
         try {
-            NvmlSession s = opener.open();
+            s = opener.open();
             int count = s.deviceCount();
             system = Optional.of(s.system());
             simulated = s.simulated();
             for (int i = 0; i < count; i++) {
                 workers.add(new DeviceWorker(i, opener, collectors, ticker));
             }
-            control = s;
             if (watchXid) {
                 xid = new XidWatcher(opener);
             }
+            control = s;
             nvmlReason = "";
-            retry = FIRST_RETRY;
+            answeredSinceOpen = false; // the backoff is reset once a GPU answers
             LOG.info("NVML opened: {} GPUs{}", count, simulated ? " (simulated)" : "");
         } catch (RuntimeException e) {
+            for (DeviceWorker w : workers) {
+                w.closeLater();
+            }
+            workers.clear();
+            if (s != null && control == null) {
+                try {
+                    s.close(); // opened, but enumerating failed (driver went away again)
+                } catch (RuntimeException ignored) {
+                    // nothing more to release
+                }
+                system = Optional.empty();
+            }
             nvmlReason = e.getMessage() == null ? e.toString() : e.getMessage();
-            nextOpenAttemptNanos = now + retry.toNanos();
-            LOG.warn("NVML unavailable ({}); retrying in {} s", nvmlReason, retry.toSeconds());
-            retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+            backOff(now);
         }
     }
 

@@ -57,6 +57,11 @@ final class XidWatcher implements AutoCloseable {
         }
     }
 
+    /** Asks the thread to end after its current wait slice, without waiting for it (the driver went away). */
+    void stopLater() {
+        running = false;
+    }
+
     @Override
     public void close() {
         running = false;
