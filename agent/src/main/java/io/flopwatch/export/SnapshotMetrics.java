@@ -14,13 +14,13 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -30,7 +30,10 @@ import java.util.function.ToDoubleFunction;
  * answers even while a GPU hangs. A value not measured is NaN, never an exception.
  *
  * <p>Meters for a GPU, workload or collector are registered when it first appears in a
- * snapshot ({@link #sync}); names follow Micrometer's conventions, which the Prometheus
+ * snapshot ({@link #sync}). A GPU's meters are removed when it is no longer in the snapshot
+ * (it vanished, or NVML went away and came back with other GPUs: a new GPU at the same index gets
+ * series of its own instead of continuing another UUID's), and {@code flopwatch_nvml_info} is
+ * replaced when the driver version changes. Names follow Micrometer's conventions, which the Prometheus
  * registry turns into {@code flopwatch_…} with the base unit as suffix.
  */
 public final class SnapshotMetrics {
@@ -38,7 +41,10 @@ public final class SnapshotMetrics {
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
     private final Ticker ticker;
-    private final Set<String> registered = new HashSet<>();
+    /** Meters by the key of what they describe ("gpu/0/GPU-…", "workload/x", …). */
+    private final Map<String, List<Meter>> registered = new HashMap<>();
+    /** Where the meters being registered now are recorded; see {@link #group}. */
+    private List<Meter> owner = new ArrayList<>();
     private final List<Meter> reasonMeters = new ArrayList<>();
     private String reasonShown;
 
@@ -60,7 +66,7 @@ public final class SnapshotMetrics {
     public synchronized void sync(Snapshot s) {
         syncNvml(s);
         for (String c : s.collectors().keySet()) {
-            if (registered.add("collector/" + c)) {
+            if (group("collector/" + c)) {
                 Tags t = Tags.of("collector", c);
                 gauge("flopwatch.collector.duration", t, "seconds",
                         "Time the collector took in the last cycle (longest over the GPUs, which run in parallel)",
@@ -72,6 +78,11 @@ public final class SnapshotMetrics {
                                 .orElse(Double.NaN));
             }
         }
+        java.util.Set<String> liveGpus = new java.util.HashSet<>();
+        for (GpuAnalysis a : s.analyses()) {
+            liveGpus.add("gpu/" + a.index() + "/" + a.uuid());
+        }
+        removeAll(k -> k.startsWith("gpu/") && !liveGpus.contains(gpuKeyOf(k)));
         for (GpuAnalysis a : s.analyses()) {
             syncGpu(s, a);
         }
@@ -93,13 +104,18 @@ public final class SnapshotMetrics {
             }
             reasonShown = reason;
         }
-        if (s.nvmlUp() && s.system().isPresent() && registered.add("nvml-info")) {
+        if (s.nvmlUp() && s.system().isPresent()) {
             var sys = s.system().get();
-            Gauge.builder("flopwatch.nvml.info", () -> 1)
+            String key = "nvml-info/" + sys.driverVersion() + "/" + sys.nvmlVersion() + "/" + s.simulated();
+            removeAll(k -> k.startsWith("nvml-info/") && !k.equals(key));
+            if (!group(key)) {
+                return;
+            }
+            own(Gauge.builder("flopwatch.nvml.info", () -> 1)
                     .tags("driver_version", sys.driverVersion(), "nvml_version", sys.nvmlVersion(),
                             "simulated", Boolean.toString(s.simulated()))
                     .description("Always 1; the NVIDIA driver and NVML versions (simulated=\"true\" for the simulator)")
-                    .strongReference(true).register(registry);
+                    .strongReference(true).register(registry));
         }
     }
 
@@ -109,21 +125,21 @@ public final class SnapshotMetrics {
             return; // not identified yet: its labels are unknown
         }
         Tags t = Tags.of("gpu", Integer.toString(i), "uuid", a.uuid(), "model", a.name());
-        if (registered.add("gpu/" + i + "/" + a.uuid())) {
-            Gauge.builder("flopwatch.gpu.info", () -> 1)
+        if (group("gpu/" + i + "/" + a.uuid())) {
+            own(Gauge.builder("flopwatch.gpu.info", () -> 1)
                     .tags(t.and("catalog_id", a.catalogId(),
                             "pci_bus_id", s.gpu(i).flatMap(GpuRecord::identity).map(x -> x.pciBusId()).orElse("")))
                     .description("Always 1; what each GPU is (catalog_id: the GPU catalog entry its peaks come from)")
-                    .strongReference(true).register(registry);
+                    .strongReference(true).register(registry));
             gauge("flopwatch.gpu.up", t, null,
                     "1 when the GPU answered within the sampling deadline in the last cycle, 0 when it is stale",
                     x -> x.gpu(i).map(g -> g.up() ? 1.0 : 0.0).orElse(Double.NaN));
-            Gauge.builder("flopwatch.gpu.sample.age", this,
+            own(Gauge.builder("flopwatch.gpu.sample.age", this,
                             m -> m.latest.get().gpu(i).map(g -> (m.ticker.nanoTime() - g.sampledAtNanos()) / 1e9)
                                     .orElse(Double.NaN))
                     .tags(t).baseUnit("seconds").strongReference(true)
                     .description("Time since the GPU's values were last read; grows while the GPU is stale")
-                    .register(registry);
+                    .register(registry));
             analysis(t, i, "flopwatch.gpu.utilization", "ratio",
                     "Fraction of time one or more kernels ran (NVML utilization.gpu); says nothing about how much of the GPU they used",
                     GpuAnalysis::kernelActiveRatio);
@@ -170,17 +186,17 @@ public final class SnapshotMetrics {
             sample(t, i, "flopwatch.gpu.sm.clock.max", "hertz", "Maximum SM clock", d -> l(d.clocks().smMaxHertz()));
             sample(t, i, "flopwatch.gpu.temperature", "celsius", "GPU die temperature",
                     d -> in(d.thermal().gpuTemperatureCelsius()));
-            FunctionCounter.builder("flopwatch.gpu.energy", this,
+            own(FunctionCounter.builder("flopwatch.gpu.energy", this,
                             m -> m.latest.get().gpu(i).flatMap(GpuRecord::sample)
                                     .map(d -> dbl(d.power().totalEnergyJoules())).orElse(Double.NaN))
                     .tags(t).baseUnit("joules")
                     .description("Energy used since the driver was loaded (NVML total energy consumption)")
-                    .register(registry);
-            FunctionCounter.builder("flopwatch.gpu.xid.errors", this,
+                    .register(registry));
+            own(FunctionCounter.builder("flopwatch.gpu.xid.errors", this,
                             m -> m.latest.get().gpu(i).map(g -> (double) g.xidErrors()).orElse(Double.NaN))
                     .tags(t)
                     .description("Xid error events on the GPU since the agent started (NVML events; the xid collector)")
-                    .register(registry);
+                    .register(registry));
             gauge("flopwatch.gpu.last.xid", t, null, "The last Xid error code seen on the GPU, 0 when none",
                     x -> x.gpu(i).map(g -> (double) g.lastXid()).orElse(Double.NaN));
             for (ClockEventReason r : ClockEventReason.values()) {
@@ -196,7 +212,7 @@ public final class SnapshotMetrics {
             }
         }
         String p = a.precision().key();
-        if (registered.add("gpu/" + i + "/" + a.uuid() + "/peak/" + p)) {
+        if (group("gpu/" + i + "/" + a.uuid() + "/peak/" + p)) {
             Tags tp = t.and("precision", p);
             analysis(tp, i, "flopwatch.gpu.peak.flops", null,
                     "Dense datasheet peak FLOP/s of the GPU for the precision (GPU catalog)",
@@ -209,7 +225,7 @@ public final class SnapshotMetrics {
 
     private void syncWorkload(WorkloadAnalysis w) {
         String n = w.name();
-        if (!registered.add("workload/" + n)) {
+        if (!group("workload/" + n)) {
             return;
         }
         Tags t = Tags.of("workload", n, "model", w.model(), "precision", w.precision().key());
@@ -254,11 +270,48 @@ public final class SnapshotMetrics {
         }
     }
 
+    // ---- meter ownership: a group of meters per thing described, so it can be removed whole ----
+
+    /**
+     * Starts recording meters under {@code key}; false (and nothing recorded) when the key's
+     * meters exist already.
+     */
+    private boolean group(String key) {
+        if (registered.containsKey(key)) {
+            return false;
+        }
+        owner = new ArrayList<>();
+        registered.put(key, owner);
+        return true;
+    }
+
+    private <M extends Meter> M own(M meter) {
+        owner.add(meter);
+        return meter;
+    }
+
+    private void removeAll(java.util.function.Predicate<String> which) {
+        var it = registered.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (which.test(e.getKey())) {
+                e.getValue().forEach(registry::remove);
+                it.remove();
+            }
+        }
+    }
+
+    /** "gpu/0/GPU-x/peak/bf16" → "gpu/0/GPU-x". */
+    private static String gpuKeyOf(String key) {
+        String[] parts = key.split("/", 4);
+        return parts.length >= 3 ? parts[0] + "/" + parts[1] + "/" + parts[2] : key;
+    }
+
     // ---- helpers: every gauge reads the latest snapshot and returns NaN when the value is absent ----
 
     private void gauge(String name, Tags tags, String unit, String help, ToDoubleFunction<Snapshot> f) {
-        Gauge.builder(name, this, m -> f.applyAsDouble(m.latest.get()))
-                .tags(tags).baseUnit(unit).description(help).strongReference(true).register(registry);
+        own(Gauge.builder(name, this, m -> f.applyAsDouble(m.latest.get()))
+                .tags(tags).baseUnit(unit).description(help).strongReference(true).register(registry));
     }
 
     private void analysis(Tags tags, int gpu, String name, String unit, String help, ToDoubleFunction<GpuAnalysis> f) {
