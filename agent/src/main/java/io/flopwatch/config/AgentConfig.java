@@ -90,8 +90,14 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
      * @param path         URL path of the endpoint on the web server
      * @param maxBodyBytes larger bodies are refused (413)
      * @param allowRemote  accept pushes from other hosts (default: loopback clients only)
+     * @param bearerToken  when present, a push must carry {@code Authorization: Bearer <token>}
+     *                     (and basic auth, if on, is not asked for on this path)
      */
-    public record Push(boolean enabled, String path, int maxBodyBytes, boolean allowRemote) {
+    public record Push(boolean enabled, String path, int maxBodyBytes, boolean allowRemote,
+                       Optional<BearerToken> bearerToken) {
+        public Push(boolean enabled, String path, int maxBodyBytes, boolean allowRemote) {
+            this(enabled, path, maxBodyBytes, allowRemote, Optional.empty());
+        }
     }
 
     /**

@@ -266,7 +266,7 @@ public final class ConfigLoader {
         if (n == null) {
             return new AgentConfig.Push(true, DEFAULT_PUSH_PATH, 64 * 1024, false);
         }
-        n.onlyKeys(Set.of("enabled", "path", "max_body_bytes", "allow_remote"));
+        n.onlyKeys(Set.of("enabled", "path", "max_body_bytes", "allow_remote", "bearer_token_file"));
         String path = n.textOr("path", DEFAULT_PUSH_PATH);
         if (!path.startsWith("/") || path.equals("/metrics")) {
             throw n.get("path").error("expected a path starting with '/', other than /metrics");
@@ -275,7 +275,24 @@ public final class ConfigLoader {
         if (max <= 0) {
             throw n.get("max_body_bytes").error("must be positive");
         }
-        return new AgentConfig.Push(n.boolOr("enabled", true), path, max, n.boolOr("allow_remote", false));
+        Optional<BearerToken> token = Optional.empty();
+        Node t = n.get("bearer_token_file");
+        if (t != null) {
+            Path file = readableFile(t);
+            String secret;
+            try {
+                secret = Files.readString(file).strip();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw t.error("cannot read " + file + ": " + e.getMessage());
+            }
+            // A secret with a line break inside could never be sent in one header line.
+            if (secret.isEmpty() || secret.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+                throw t.error("the file must hold one token: printable characters without spaces "
+                        + "(e.g. from `openssl rand -hex 32`)");
+            }
+            token = Optional.of(BearerToken.of(file, secret));
+        }
+        return new AgentConfig.Push(n.boolOr("enabled", true), path, max, n.boolOr("allow_remote", false), token);
     }
 
     private static AgentConfig.WorkloadConfig workload(Node w) {
