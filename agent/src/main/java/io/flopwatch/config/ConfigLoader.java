@@ -332,8 +332,13 @@ public final class ConfigLoader {
                 throw r.error("expected none, selective or full");
             }
         }
-        return new AgentConfig.WorkloadConfig(name, model, mode, seqLen, precision, recompute,
-                gpus(w.get("gpus")), throughput(w.require("throughput"), mode, seqLen));
+        GpuSelection gpus = gpus(w.get("gpus"));
+        AgentConfig.Throughput throughput = throughput(w.require("throughput"), mode, seqLen);
+        if (gpus instanceof GpuSelection.ByLogWriter && throughput.log().isEmpty()) {
+            throw w.get("gpus").get("log_writer").error("needs throughput.source log: the GPUs are found "
+                    + "from the processes writing the tailed log");
+        }
+        return new AgentConfig.WorkloadConfig(name, model, mode, seqLen, precision, recompute, gpus, throughput);
     }
 
     private static GpuSelection gpus(Node n) {
@@ -342,7 +347,7 @@ public final class ConfigLoader {
         }
         if (n.json().isTextual()) {
             if (!n.asText().equals("all")) {
-                throw n.error("expected 'all', a list of GPU indexes / UUIDs, or {process: NAME}");
+                throw n.error("expected 'all', a list of GPU indexes / UUIDs, {process: NAME} or {log_writer: true}");
             }
             return new GpuSelection.All();
         }
@@ -360,7 +365,16 @@ public final class ConfigLoader {
             }
             return new GpuSelection.Listed(ids);
         }
-        n.onlyKeys(Set.of("process"));
+        n.onlyKeys(Set.of("process", "log_writer"));
+        if ((n.get("process") == null) == (n.get("log_writer") == null)) {
+            throw n.error("give exactly one of process: NAME or log_writer: true");
+        }
+        if (n.get("log_writer") != null) {
+            if (!n.get("log_writer").json().isBoolean() || !n.get("log_writer").json().asBoolean()) {
+                throw n.get("log_writer").error("expected true (to select GPUs otherwise, use all or a list)");
+            }
+            return new GpuSelection.ByLogWriter();
+        }
         return new GpuSelection.ByProcess(n.require("process").asText());
     }
 
