@@ -104,7 +104,7 @@ public final class LogWriterProcesses {
         List<PathMatcher> matchers = new ArrayList<>();
         for (String p : logPaths) {
             Path abs = Path.of(p).toAbsolutePath().normalize();
-            // Escape nothing: throughput.paths already allows a glob in the file name only.
+            // throughput.paths allows a glob in the file name only (ConfigLoader), so the rest is literal.
             matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + abs));
             try {
                 // A followed path through a symlink: the fd link names the real file.
