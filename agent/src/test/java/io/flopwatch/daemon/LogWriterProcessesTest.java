@@ -58,9 +58,10 @@ class LogWriterProcessesTest {
         Files.createDirectories(p.resolve("fdinfo"));
         int fd = 3;
         for (String f : fds) {
-            String[] parts = f.split(":");
-            Files.createSymbolicLink(p.resolve("fd").resolve(Integer.toString(fd)), Path.of(parts[0]));
-            Files.writeString(p.resolve("fdinfo").resolve(Integer.toString(fd)), "pos:\t0\nflags:\t" + parts[1] + "\n");
+            int colon = f.lastIndexOf(':'); // a target such as pipe:[4242] has colons of its own
+            Files.createSymbolicLink(p.resolve("fd").resolve(Integer.toString(fd)), Path.of(f.substring(0, colon)));
+            Files.writeString(p.resolve("fdinfo").resolve(Integer.toString(fd)),
+                    "pos:\t0\nflags:\t" + f.substring(colon + 1) + "\n");
             fd++;
         }
         return p;
@@ -76,7 +77,7 @@ class LogWriterProcessesTest {
         process(proc, 10, 10, "/dev/pts/0:0100002");
         process(proc, 11, 10, "/dev/nvidia0:02100002");
         process(proc, 12, 10, "/dev/nvidia1:02100002");
-        process(proc, 13, 10, "/var/log/job/train.log:0100001", "pipe:[4242]:00");
+        process(proc, 13, 10, "/var/log/job/train.log:0100001", "pipe:[4242]:01");
         process(proc, 20, 20, "/var/log/other.log:0102001");
         process(proc, 21, 21, "/var/log/job/train.log:0100000");
         Files.createDirectories(proc.resolve("self"));
