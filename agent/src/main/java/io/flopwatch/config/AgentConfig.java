@@ -90,8 +90,14 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
      * @param path         URL path of the endpoint on the web server
      * @param maxBodyBytes larger bodies are refused (413)
      * @param allowRemote  accept pushes from other hosts (default: loopback clients only)
+     * @param bearerToken  when present, a push must carry {@code Authorization: Bearer <token>}
+     *                     (and basic auth, if on, is not asked for on this path)
      */
-    public record Push(boolean enabled, String path, int maxBodyBytes, boolean allowRemote) {
+    public record Push(boolean enabled, String path, int maxBodyBytes, boolean allowRemote,
+                       Optional<BearerToken> bearerToken) {
+        public Push(boolean enabled, String path, int maxBodyBytes, boolean allowRemote) {
+            this(enabled, path, maxBodyBytes, allowRemote, Optional.empty());
+        }
     }
 
     /**
@@ -106,7 +112,7 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
                                  Recompute recompute, GpuSelection gpus, Throughput throughput) {
     }
 
-    /** Which GPUs a workload runs on: all, a list (indexes or UUIDs), or those running a process. */
+    /** Which GPUs a workload runs on: all, a list (indexes or UUIDs), those running a process, or its log's writers'. */
     public sealed interface GpuSelection {
         record All() implements GpuSelection {
         }
@@ -120,6 +126,13 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
 
         /** GPUs holding a compute process whose command name (/proc/PID/comm) equals {@code name}. */
         record ByProcess(String name) implements GpuSelection {
+        }
+
+        /**
+         * {@code {log_writer: true}}: the GPUs of the processes writing the workload's tailed log
+         * and of their process groups (io.flopwatch.daemon.LogWriterProcesses); {@code source: log} only.
+         */
+        record ByLogWriter() implements GpuSelection {
         }
     }
 

@@ -266,7 +266,7 @@ public final class ConfigLoader {
         if (n == null) {
             return new AgentConfig.Push(true, DEFAULT_PUSH_PATH, 64 * 1024, false);
         }
-        n.onlyKeys(Set.of("enabled", "path", "max_body_bytes", "allow_remote"));
+        n.onlyKeys(Set.of("enabled", "path", "max_body_bytes", "allow_remote", "bearer_token_file"));
         String path = n.textOr("path", DEFAULT_PUSH_PATH);
         if (!path.startsWith("/") || path.equals("/metrics")) {
             throw n.get("path").error("expected a path starting with '/', other than /metrics");
@@ -275,7 +275,24 @@ public final class ConfigLoader {
         if (max <= 0) {
             throw n.get("max_body_bytes").error("must be positive");
         }
-        return new AgentConfig.Push(n.boolOr("enabled", true), path, max, n.boolOr("allow_remote", false));
+        Optional<BearerToken> token = Optional.empty();
+        Node t = n.get("bearer_token_file");
+        if (t != null) {
+            Path file = readableFile(t);
+            String secret;
+            try {
+                secret = Files.readString(file).strip();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw t.error("cannot read " + file + ": " + e.getMessage());
+            }
+            // A secret with a line break inside could never be sent in one header line.
+            if (secret.isEmpty() || secret.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+                throw t.error("the file must hold one token: printable characters without spaces "
+                        + "(e.g. from `openssl rand -hex 32`)");
+            }
+            token = Optional.of(BearerToken.of(file, secret));
+        }
+        return new AgentConfig.Push(n.boolOr("enabled", true), path, max, n.boolOr("allow_remote", false), token);
     }
 
     private static AgentConfig.WorkloadConfig workload(Node w) {
@@ -315,8 +332,13 @@ public final class ConfigLoader {
                 throw r.error("expected none, selective or full");
             }
         }
-        return new AgentConfig.WorkloadConfig(name, model, mode, seqLen, precision, recompute,
-                gpus(w.get("gpus")), throughput(w.require("throughput"), mode, seqLen));
+        GpuSelection gpus = gpus(w.get("gpus"));
+        AgentConfig.Throughput throughput = throughput(w.require("throughput"), mode, seqLen);
+        if (gpus instanceof GpuSelection.ByLogWriter && throughput.log().isEmpty()) {
+            throw w.get("gpus").get("log_writer").error("needs throughput.source log: the GPUs are found "
+                    + "from the processes writing the tailed log");
+        }
+        return new AgentConfig.WorkloadConfig(name, model, mode, seqLen, precision, recompute, gpus, throughput);
     }
 
     private static GpuSelection gpus(Node n) {
@@ -325,7 +347,7 @@ public final class ConfigLoader {
         }
         if (n.json().isTextual()) {
             if (!n.asText().equals("all")) {
-                throw n.error("expected 'all', a list of GPU indexes / UUIDs, or {process: NAME}");
+                throw n.error("expected 'all', a list of GPU indexes / UUIDs, {process: NAME} or {log_writer: true}");
             }
             return new GpuSelection.All();
         }
@@ -343,7 +365,16 @@ public final class ConfigLoader {
             }
             return new GpuSelection.Listed(ids);
         }
-        n.onlyKeys(Set.of("process"));
+        n.onlyKeys(Set.of("process", "log_writer"));
+        if ((n.get("process") == null) == (n.get("log_writer") == null)) {
+            throw n.error("give exactly one of process: NAME or log_writer: true");
+        }
+        if (n.get("log_writer") != null) {
+            if (!n.get("log_writer").json().isBoolean() || !n.get("log_writer").json().asBoolean()) {
+                throw n.get("log_writer").error("expected true (to select GPUs otherwise, use all or a list)");
+            }
+            return new GpuSelection.ByLogWriter();
+        }
         return new GpuSelection.ByProcess(n.require("process").asText());
     }
 

@@ -35,6 +35,7 @@ import io.flopwatch.workload.WorkloadPhase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -76,6 +77,10 @@ public final class LiveAnalyzer implements Analyzer {
         long reportedMfuNanos;
         double reportedTflops = Double.NaN;
         long reportedTflopsNanos;
+        /** {@code gpus: {log_writer: true}}: the last scan of /proc, and when to scan again. */
+        LogWriterProcesses.Writers logWriters;
+        long nextLogWriterScanNanos = Long.MIN_VALUE;
+        LogWriterProcesses.Selection lastLogWriterSelection;
 
         Bound(AgentConfig.WorkloadConfig config, Map<WorkloadPhase, FlopsEstimate> estimates, ThroughputSource source,
               long pollEveryNanos, OptionalInt jobGpus) {
@@ -97,6 +102,12 @@ public final class LiveAnalyzer implements Analyzer {
     private final Map<String, PushThroughputSource> pushSources = new LinkedHashMap<>();
     private final LongFunction<Optional<String>> processName;
     private final Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers;
+    private final Function<List<String>, LogWriterProcesses.Writers> logWriters;
+    /**
+     * How often /proc is scanned for a log's writers: a scan reads every process's fd table, too
+     * much for every 1 s cycle on a busy node; a job's writers change only when it (re)starts.
+     */
+    static final Duration LOG_WRITER_RESCAN = Duration.ofSeconds(10);
 
     public LiveAnalyzer(AgentConfig config, GpuCatalog catalog, Ticker ticker) {
         this(config, catalog, ticker, LiveAnalyzer::procComm);
@@ -112,7 +123,17 @@ public final class LiveAnalyzer implements Analyzer {
     public LiveAnalyzer(AgentConfig config, GpuCatalog catalog, Ticker ticker,
                         LongFunction<Optional<String>> processName,
                         Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers) {
+        this(config, catalog, ticker, processName, fetchers,
+                paths -> LogWriterProcesses.find(Path.of("/proc"), paths));
+    }
+
+    /** @param logWriters the tailed paths → the processes writing them (tests: a fixture /proc tree) */
+    public LiveAnalyzer(AgentConfig config, GpuCatalog catalog, Ticker ticker,
+                        LongFunction<Optional<String>> processName,
+                        Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers,
+                        Function<List<String>, LogWriterProcesses.Writers> logWriters) {
         this.fetchers = fetchers;
+        this.logWriters = logWriters;
         this.catalog = catalog;
         this.defaultPrecision = config.analysis().defaultPrecision();
         this.processName = processName;
@@ -202,7 +223,8 @@ public final class LiveAnalyzer implements Analyzer {
         Map<Integer, List<Bound>> claims = new HashMap<>();
         Map<Bound, List<Integer>> selected = new LinkedHashMap<>();
         for (Bound b : workloads) {
-            List<Integer> idx = select(b.config().gpus(), gpus);
+            List<Integer> idx = b.config().gpus() instanceof GpuSelection.ByLogWriter
+                    ? selectByLogWriter(b, gpus, nanoTime) : select(b.config().gpus(), gpus);
             selected.put(b, idx);
             for (int i : idx) {
                 claims.computeIfAbsent(i, k -> new ArrayList<>()).add(b);
@@ -305,6 +327,41 @@ public final class LiveAnalyzer implements Analyzer {
                 : o.phase() == WorkloadPhase.DECODE ? WorkloadPhase.DECODE : WorkloadPhase.PREFILL;
         b.rates.computeIfAbsent(phase, k -> new TokenRate(b.config.throughput().window()))
                 .record(o.inNodeScope(jobGpus, nodeGpus));
+    }
+
+    /**
+     * The GPUs of the processes writing the workload's log (rescanned every {@link #LOG_WRITER_RESCAN});
+     * the GPUs they are on are looked up every cycle. One INFO/WARN line when the outcome, the
+     * writers or the GPUs change, so an ambiguous or failed match is visible without repeating.
+     */
+    private List<Integer> selectByLogWriter(Bound b, List<GpuRecord> gpus, long nanoTime) {
+        if (b.logWriters == null || nanoTime >= b.nextLogWriterScanNanos) {
+            b.nextLogWriterScanNanos = nanoTime + LOG_WRITER_RESCAN.toNanos();
+            try {
+                b.logWriters = logWriters.apply(b.config.throughput().log().orElseThrow().paths());
+            } catch (RuntimeException e) {
+                LOG.warn("workload {}: finding the writers of its log failed: {}", b.config.name(), e.toString());
+                b.logWriters = new LogWriterProcesses.Writers(java.util.Set.of(), java.util.Set.of());
+            }
+        }
+        LogWriterProcesses.Selection s = LogWriterProcesses.select(b.logWriters, gpus);
+        LogWriterProcesses.Selection last = b.lastLogWriterSelection;
+        if (last == null || last.outcome() != s.outcome() || !last.gpuIndexes().equals(s.gpuIndexes())
+                || !last.writers().writerPids().equals(s.writers().writerPids())) {
+            if (s.outcome() == LogWriterProcesses.Outcome.ONE_WRITER) {
+                LOG.info(s.describe(b.config.name()));
+            } else {
+                LOG.warn(s.describe(b.config.name()));
+            }
+        }
+        b.lastLogWriterSelection = s;
+        return s.gpuIndexes();
+    }
+
+    /** The last log-writer match of a workload with {@code gpus: {log_writer: true}} (tests, doctor). */
+    public Optional<LogWriterProcesses.Selection> logWriterSelection(String workload) {
+        return workloads.stream().filter(b -> b.config.name().equals(workload))
+                .map(b -> b.lastLogWriterSelection).filter(java.util.Objects::nonNull).findFirst();
     }
 
     private List<Integer> select(GpuSelection sel, List<GpuRecord> gpus) {

@@ -89,7 +89,9 @@ public final class MetricsServer implements AutoCloseable {
             server.createContext("/metrics", ex -> handle(ex, this::metrics));
         }
         if (push.enabled()) {
-            server.createContext(push.path(), ex -> handle(ex, this::push));
+            server.createContext(push.path(), push.bearerToken().isPresent()
+                    ? ex -> handleWithBearer(ex, push.bearerToken().get(), this::push)
+                    : ex -> handle(ex, this::push));
         }
         server.createContext("/", ex -> handle(ex, this::index));
     }
@@ -126,6 +128,31 @@ public final class MetricsServer implements AutoCloseable {
             h.handle(ex);
         } catch (RuntimeException e) {
             // A bug in a handler must not take the server down; the client sees a 500.
+            try {
+                send(ex, 500, "text/plain; charset=utf-8", "internal error: " + e + "\n");
+            } catch (IOException | RuntimeException ignored) {
+                // response already started
+            }
+        }
+    }
+
+    /**
+     * The push path with {@code push.bearer_token_file}: the token replaces basic auth there, since
+     * a request has one Authorization header and a training script holds a token, not a user.
+     */
+    private void handleWithBearer(HttpExchange ex, io.flopwatch.config.BearerToken token, Handler h)
+            throws IOException {
+        try (ex) {
+            String presented = ex.getRequestHeaders().getFirst("Authorization");
+            if (!token.matchesHeader(presented)) {
+                // RFC 6750 §3: 401 names the scheme; error="invalid_token" only when one was sent.
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"flopwatch\""
+                        + (presented == null ? "" : ", error=\"invalid_token\""));
+                send(ex, 401, "text/plain; charset=utf-8", "unauthorized: send Authorization: Bearer <token>\n");
+                return;
+            }
+            h.handle(ex);
+        } catch (RuntimeException e) {
             try {
                 send(ex, 500, "text/plain; charset=utf-8", "internal error: " + e + "\n");
             } catch (IOException | RuntimeException ignored) {

@@ -82,6 +82,18 @@ class ConfigLoaderTest {
                 Arguments.of("unknown source",
                         "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n    throughput: {source: carrier-pigeon}\n",
                         "f.yaml:5:26: workloads[0].throughput.source: expected fixed, push, log or metrics"),
+                Arguments.of("log_writer without a log source",
+                        "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n    gpus: {log_writer: true}\n"
+                                + "    throughput: {source: push}\n",
+                        "f.yaml:5:24: workloads[0].gpus.log_writer: needs throughput.source log"),
+                Arguments.of("log_writer false",
+                        "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n    gpus: {log_writer: false}\n"
+                                + "    throughput: {source: push}\n",
+                        "workloads[0].gpus.log_writer: expected true"),
+                Arguments.of("process and log_writer",
+                        "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n"
+                                + "    gpus: {log_writer: true, process: torchrun}\n    throughput: {source: push}\n",
+                        "workloads[0].gpus: give exactly one of process: NAME or log_writer: true"),
                 Arguments.of("duplicate names",
                         "workloads:\n  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n"
                                 + "  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n",

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flopwatch.config.AgentConfig;
+import io.flopwatch.config.BearerToken;
 import io.flopwatch.telemetry.FakeTicker;
 import io.flopwatch.workload.PushThroughputSource;
 import io.flopwatch.workload.ThroughputObservation;
@@ -15,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -97,6 +99,62 @@ class MetricsServerTest {
             HttpResponse<String> ok = http.send(HttpRequest.newBuilder(metrics).header("Authorization", "Basic " + right)
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode());
+        }
+    }
+
+    MetricsServer serverWithToken(Map<String, String> users, PushThroughputSource push) throws Exception {
+        MetricsServer s = new MetricsServer(
+                new AgentConfig.Web("127.0.0.1", 0, Optional.empty(), Optional.empty(), users),
+                new AgentConfig.Push(true, "/api/v1/throughput", 256, false,
+                        Optional.of(BearerToken.of(Path.of("/etc/flopwatch/push-token"), "t0ken"))),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of("train", push), new FakeTicker());
+        s.start();
+        return s;
+    }
+
+    HttpResponse<String> post(MetricsServer s, String body, String authorization) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/api/v1/throughput"))
+                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static Stream<Arguments> bearerCases() {
+        // RFC 6750 §3: 401 with "WWW-Authenticate: Bearer …"; error="invalid_token" when a token was sent.
+        return Stream.of(
+                Arguments.of("right token", "Bearer t0ken", 202, null),
+                Arguments.of("right token, scheme in lower case (RFC 7235 §2.1)", "bearer t0ken", 202, null),
+                Arguments.of("wrong token", "Bearer t0ke", 401, "Bearer realm=\"flopwatch\", error=\"invalid_token\""),
+                Arguments.of("longer token", "Bearer t0ken2", 401, "Bearer realm=\"flopwatch\", error=\"invalid_token\""),
+                Arguments.of("basic credentials instead", "Basic " + Base64.getEncoder().encodeToString(
+                        "prom:t0ken".getBytes(StandardCharsets.UTF_8)), 401,
+                        "Bearer realm=\"flopwatch\", error=\"invalid_token\""),
+                Arguments.of("missing header", null, 401, "Bearer realm=\"flopwatch\""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bearerCases")
+    void aBearerTokenGuardsThePushEndpoint(String why, String authorization, int status, String challenge)
+            throws Exception {
+        PushThroughputSource push = new PushThroughputSource("train");
+        try (MetricsServer s = serverWithToken(Map.of(), push)) {
+            HttpResponse<String> r = post(s, "{\"workload\": \"train\", \"tokens_total\": 100}", authorization);
+            assertEquals(status, r.statusCode(), why);
+            assertEquals(Optional.ofNullable(challenge), r.headers().firstValue("WWW-Authenticate"), why);
+            assertEquals(status == 202 ? 1 : 0, push.poll().size(), why);
+        }
+    }
+
+    @Test
+    void withATokenBasicAuthStillGuardsMetricsButNotThePushPath() throws Exception {
+        try (MetricsServer s = serverWithToken(Map.of("prom", "plain:s3cret"), new PushThroughputSource("train"))) {
+            URI metrics = URI.create("http://127.0.0.1:" + s.port() + "/metrics");
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, r.statusCode());
+            assertEquals(Optional.of("Basic realm=\"flopwatch\""), r.headers().firstValue("WWW-Authenticate"));
+            assertEquals(202, post(s, "{\"workload\": \"train\", \"tokens\": 1}", "Bearer t0ken").statusCode());
         }
     }
 
