@@ -2,16 +2,24 @@ package io.flopwatch.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flopwatch.config.AgentConfig;
+import io.flopwatch.config.ConfigLoader;
+import io.flopwatch.daemon.LiveAnalyzer;
 import io.flopwatch.export.LogLines;
 import io.flopwatch.export.ReadingJson;
-import io.flopwatch.telemetry.GpuRecord;
-import io.flopwatch.telemetry.Snapshot;
+import io.flopwatch.gpu.GpuCatalog;
 import io.flopwatch.nvml.NvmlSession;
+import io.flopwatch.telemetry.GpuRecord;
 import io.flopwatch.telemetry.NodeReader;
 import io.flopwatch.telemetry.NodeReading;
+import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,12 +47,12 @@ final class SnapshotCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Agent config whose workloads (with a fixed throughput) and default precision the analysis uses.")
-    java.nio.file.Path config;
+    Path config;
 
     @Override
     public Integer call() throws Exception {
-        io.flopwatch.config.AgentConfig agentConfig = config == null
-                ? io.flopwatch.config.ConfigLoader.defaults() : io.flopwatch.config.ConfigLoader.load(config);
+        AgentConfig agentConfig = config == null
+                ? ConfigLoader.defaults() : ConfigLoader.load(config);
         if (gpmIntervalMillis < NodeReader.MIN_GPM_INTERVAL.toMillis()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--gpm-interval must be at least " + NodeReader.MIN_GPM_INTERVAL.toMillis() + " ms");
@@ -70,14 +78,14 @@ final class SnapshotCommand implements Callable<Integer> {
     }
 
     /** The live agent's analysis of one reading: the same functions, over a one-cycle snapshot. */
-    static Snapshot analyze(NodeReading reading, io.flopwatch.config.AgentConfig config) {
+    static Snapshot analyze(NodeReading reading, AgentConfig config) {
         Ticker ticker = Ticker.system();
         long now = ticker.nanoTime();
-        java.util.List<GpuRecord> records = reading.devices().stream().map(d -> GpuRecord.of(d, now)).toList();
-        var analyzer = new io.flopwatch.daemon.LiveAnalyzer(config,
-                io.flopwatch.gpu.GpuCatalog.load(config.analysis().gpuCatalog()), ticker);
+        List<GpuRecord> records = reading.devices().stream().map(d -> GpuRecord.of(d, now)).toList();
+        var analyzer = new LiveAnalyzer(config,
+                GpuCatalog.load(config.analysis().gpuCatalog()), ticker);
         var result = analyzer.analyze(records, now);
-        return new Snapshot(reading.takenAt(), now, true, "", reading.simulated(), java.util.Optional.of(reading.system()),
-                records, result.gpus(), result.workloads(), java.util.Map.of());
+        return new Snapshot(reading.takenAt(), now, true, "", reading.simulated(), Optional.of(reading.system()),
+                records, result.gpus(), result.workloads(), Map.of());
     }
 }
