@@ -66,7 +66,8 @@ public final class LiveAnalyzer implements Analyzer {
      */
     private static final class Bound {
         final AgentConfig.WorkloadConfig config;
-        final Map<WorkloadPhase, FlopsEstimate> estimates;
+        /** Replaced by a reload (the model spec file may have changed); the sampler thread reads it under the analyzer's lock. */
+        Map<WorkloadPhase, FlopsEstimate> estimates;
         final ThroughputSource source;
         final Map<WorkloadPhase, TokenRate> rates = new EnumMap<>(WorkloadPhase.class);
         /** 0: poll every cycle; else poll at most this often (a metrics endpoint's interval). */
@@ -96,10 +97,13 @@ public final class LiveAnalyzer implements Analyzer {
         }
     }
 
-    private final GpuCatalog catalog;
-    private final Precision defaultPrecision;
-    private final List<Bound> workloads = new ArrayList<>();
-    private final Map<String, PushThroughputSource> pushSources = new LinkedHashMap<>();
+    // The fields below change only in reconfigure(); it and every reader are synchronized, so a
+    // cycle's analysis sees one configuration from start to end.
+    private GpuCatalog catalog;
+    private Precision defaultPrecision;
+    private List<Bound> workloads = new ArrayList<>();
+    private Map<String, PushThroughputSource> pushSources = Map.of();
+    private final Ticker ticker;
     private final LongFunction<Optional<String>> processName;
     private final Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers;
     private final Function<List<String>, LogWriterProcesses.Writers> logWriters;
@@ -137,12 +141,78 @@ public final class LiveAnalyzer implements Analyzer {
         this.catalog = catalog;
         this.defaultPrecision = config.analysis().defaultPrecision();
         this.processName = processName;
+        this.ticker = ticker;
         for (AgentConfig.WorkloadConfig w : config.workloads()) {
             workloads.add(bind(w, ticker));
         }
+        pushSources = pushSourcesOf(workloads);
+    }
+
+    /**
+     * Applies a reloaded configuration between two cycles. A workload whose configuration is
+     * unchanged (equal in every key) keeps its throughput source — the log's read position, the
+     * pushed token counts, the server's last counters — and its token-rate windows and reported
+     * MFU, so tokens/s and MFU carry on without a gap; a changed or new one starts afresh; a removed
+     * one is closed. The new workloads are built before anything is replaced: if one fails (a model
+     * spec that no longer resolves), this throws and the running configuration stays in force.
+     *
+     * @return the names of the workloads that were kept as they were
+     */
+    public synchronized java.util.Set<String> reconfigure(AgentConfig next, GpuCatalog nextCatalog) {
+        Map<String, Bound> old = new LinkedHashMap<>();
+        for (Bound b : workloads) {
+            old.put(b.config.name(), b);
+        }
+        List<Bound> built = new ArrayList<>();
+        List<Bound> fresh = new ArrayList<>();
+        Map<Bound, Map<WorkloadPhase, FlopsEstimate>> reread = new HashMap<>();
+        java.util.Set<String> kept = new java.util.LinkedHashSet<>();
+        try {
+            for (AgentConfig.WorkloadConfig w : next.workloads()) {
+                Bound b = old.get(w.name());
+                if (b != null && b.config.equals(w)) {
+                    reread.put(b, estimates(w)); // the same spec path may hold a new model
+                    built.add(b);
+                    kept.add(w.name());
+                } else {
+                    Bound n = bind(w, ticker);
+                    fresh.add(n);
+                    built.add(n);
+                }
+            }
+        } catch (RuntimeException e) {
+            fresh.forEach(b -> b.source.close());
+            throw e;
+        }
+        for (Bound b : workloads) {
+            if (!built.contains(b)) {
+                b.source.close();
+            }
+        }
+        reread.forEach((b, e) -> b.estimates = e);
+        workloads = built;
+        pushSources = pushSourcesOf(built);
+        catalog = nextCatalog;
+        defaultPrecision = next.analysis().defaultPrecision();
+        return kept;
+    }
+
+    private static Map<String, PushThroughputSource> pushSourcesOf(List<Bound> bounds) {
+        Map<String, PushThroughputSource> out = new LinkedHashMap<>();
+        for (Bound b : bounds) {
+            if (b.source instanceof PushThroughputSource p) {
+                out.put(b.config.name(), p);
+            }
+        }
+        return Map.copyOf(out);
     }
 
     private Bound bind(AgentConfig.WorkloadConfig w, Ticker ticker) {
+        return bindSource(w, estimates(w), ticker);
+    }
+
+    /** FLOPs per token of each phase of the workload; reads its model spec (a file, for some). */
+    private static Map<WorkloadPhase, FlopsEstimate> estimates(AgentConfig.WorkloadConfig w) {
         ModelSpec spec = ModelSpecs.resolve(w.model());
         Map<WorkloadPhase, FlopsEstimate> estimates = new EnumMap<>(WorkloadPhase.class);
         FlopsEstimate own = FlopCounter.estimate(spec,
@@ -157,17 +227,17 @@ public final class LiveAnalyzer implements Analyzer {
             estimates.put(WorkloadPhase.DECODE, FlopCounter.estimate(spec,
                     new Workload(Mode.DECODE, w.seqLenTokens(), w.seqLenTokens(), w.recompute(), false, Formula.PALM)));
         }
+        return estimates;
+    }
+
+    private Bound bindSource(AgentConfig.WorkloadConfig w, Map<WorkloadPhase, FlopsEstimate> estimates, Ticker ticker) {
         AgentConfig.Throughput t = w.throughput();
         ThroughputSource source;
         long pollEvery = 0;
         OptionalInt jobGpus = OptionalInt.empty();
         switch (t.source()) {
             case "fixed" -> source = new FixedThroughputSource(t.tokensPerSecond().orElseThrow(), phase(w.mode()), ticker);
-            case "push" -> {
-                PushThroughputSource p = new PushThroughputSource(w.name());
-                pushSources.put(w.name(), p);
-                source = p;
-            }
+            case "push" -> source = new PushThroughputSource(w.name());
             case "log" -> {
                 AgentConfig.LogSource l = t.log().orElseThrow();
                 LogTailer tailer = LogTailer.open(l.paths(),
@@ -203,15 +273,15 @@ public final class LiveAnalyzer implements Analyzer {
     }
 
     /** Closes the throughput sources (open log files); after the sampler has stopped. */
-    public void close() {
+    public synchronized void close() {
         for (Bound b : workloads) {
             b.source.close();
         }
     }
 
     /** The push sources by workload name, for the push endpoint. */
-    public Map<String, PushThroughputSource> pushSources() {
-        return Map.copyOf(pushSources);
+    public synchronized Map<String, PushThroughputSource> pushSources() {
+        return pushSources;
     }
 
     static WorkloadPhase phase(Mode mode) {
@@ -219,7 +289,7 @@ public final class LiveAnalyzer implements Analyzer {
     }
 
     @Override
-    public Result analyze(List<GpuRecord> gpus, long nanoTime) {
+    public synchronized Result analyze(List<GpuRecord> gpus, long nanoTime) {
         Map<Integer, List<Bound>> claims = new HashMap<>();
         Map<Bound, List<Integer>> selected = new LinkedHashMap<>();
         for (Bound b : workloads) {
@@ -359,7 +429,7 @@ public final class LiveAnalyzer implements Analyzer {
     }
 
     /** The last log-writer match of a workload with {@code gpus: {log_writer: true}} (tests, doctor). */
-    public Optional<LogWriterProcesses.Selection> logWriterSelection(String workload) {
+    public synchronized Optional<LogWriterProcesses.Selection> logWriterSelection(String workload) {
         return workloads.stream().filter(b -> b.config.name().equals(workload))
                 .map(b -> b.lastLogWriterSelection).filter(java.util.Objects::nonNull).findFirst();
     }

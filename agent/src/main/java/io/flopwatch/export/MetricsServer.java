@@ -24,6 +24,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,7 +46,8 @@ public final class MetricsServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final AgentConfig.Web web;
     private final AgentConfig.Push push;
-    private final Map<String, PushThroughputSource> pushSources;
+    /** The push sources of the moment: a reload may add or remove push workloads under a running server. */
+    private final Supplier<Map<String, PushThroughputSource>> pushSources;
     private final Ticker ticker;
     private final ObjectMapper json = new ObjectMapper();
 
@@ -58,10 +60,21 @@ public final class MetricsServer implements AutoCloseable {
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
                          PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker)
             throws IOException {
+        this(web, push, serveMetrics, registry, constant(Map.copyOf(pushSources)), ticker);
+    }
+
+    private static Supplier<Map<String, PushThroughputSource>> constant(Map<String, PushThroughputSource> m) {
+        return () -> m;
+    }
+
+    /** @param pushSources asked on each push, so workloads reloaded under the server are found */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Supplier<Map<String, PushThroughputSource>> pushSources,
+                         Ticker ticker) throws IOException {
         this.web = web;
         this.push = push;
         this.registry = registry;
-        this.pushSources = Map.copyOf(pushSources);
+        this.pushSources = pushSources;
         this.ticker = ticker;
         InetSocketAddress address = new InetSocketAddress(web.host(), web.port());
         try {
@@ -213,7 +226,7 @@ public final class MetricsServer implements AutoCloseable {
             send(ex, 400, "text/plain; charset=utf-8", "expected {\"workload\": NAME, \"tokens\" or \"tokens_total\": N}\n");
             return;
         }
-        PushThroughputSource source = pushSources.get(doc.get("workload").asText());
+        PushThroughputSource source = pushSources.get().get(doc.get("workload").asText());
         if (source == null) {
             send(ex, 404, "text/plain; charset=utf-8", "no workload with throughput source push is named '"
                     + doc.get("workload").asText() + "'\n");

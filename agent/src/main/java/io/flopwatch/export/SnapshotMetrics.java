@@ -91,6 +91,14 @@ public final class SnapshotMetrics {
         }
     }
 
+    /**
+     * Removes a workload's series (a reload removed or changed it); if it is still configured its
+     * meters are registered anew from the next snapshot, with the labels of its new configuration.
+     */
+    public synchronized void removeWorkload(String name) {
+        removeAll(k -> k.equals("workload/" + name));
+    }
+
     private void syncNvml(Snapshot s) {
         String reason = s.nvmlUp() ? "" : s.nvmlReason();
         if (!reason.equals(reasonShown)) {
