@@ -39,6 +39,14 @@ import java.util.regex.Pattern;
  * those of docs/configuration.md.
  */
 public final class ConfigLoader {
+    /**
+     * A bcrypt hash in the modular crypt format: $2a$/$2b$/$2y$, a two-digit cost 04–31, 22
+     * characters of salt and 31 of hash in bcrypt's base-64 alphabet (Provos and Mazières 1999;
+     * OpenBSD bcrypt(3)); the form Prometheus' web config takes in basic_auth_users.
+     */
+    static final java.util.regex.Pattern BCRYPT =
+            java.util.regex.Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
+
 
     /** The default listen port; see docs/configuration.md for why this one. */
     public static final int DEFAULT_PORT = 9479;
@@ -129,8 +137,10 @@ public final class ConfigLoader {
             for (String user : auth.keys()) {
                 Node h = auth.get(user);
                 String hash = h == null ? "" : h.asText();
-                if (!hash.startsWith("sha256:") && !hash.startsWith("plain:")) {
-                    throw (h == null ? auth : h).error("expected 'sha256:<hex of the password's SHA-256>' or 'plain:<password>'");
+                if (!hash.startsWith("sha256:") && !hash.startsWith("plain:") && !BCRYPT.matcher(hash).matches()) {
+                    throw (h == null ? auth : h).error("expected a bcrypt hash ('$2y$10$…', as in Prometheus' web "
+                            + "config; htpasswd -nbBC 10 '' PASSWORD | tr -d ':'), 'sha256:<hex of the password's "
+                            + "SHA-256>' or 'plain:<password>'");
                 }
                 users.put(user, hash);
             }

@@ -24,11 +24,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
+import org.springframework.security.crypto.bcrypt.BCrypt;
 
 /**
  * The agent's HTTP endpoint (the JDK's server): {@code GET /metrics} (Prometheus text, or
@@ -50,6 +51,9 @@ public final class MetricsServer implements AutoCloseable {
     private final Supplier<Map<String, PushThroughputSource>> pushSources;
     private final Ticker ticker;
     private final ObjectMapper json = new ObjectMapper();
+    /** Digests of credentials whose bcrypt check passed (see {@link #authorized}). */
+    private final java.util.Set<String> bcryptPassed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int BCRYPT_CACHE_ENTRIES = 64;
 
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, PrometheusMeterRegistry registry,
                          Map<String, PushThroughputSource> pushSources, Ticker ticker) throws IOException {
@@ -265,11 +269,44 @@ public final class MetricsServer implements AutoCloseable {
             return false;
         }
         String stored = web.basicAuthUsers().get(decoded.substring(0, colon));
-        return stored != null && passwordMatches(stored, decoded.substring(colon + 1));
+        if (stored == null) {
+            return false;
+        }
+        String password = decoded.substring(colon + 1);
+        if (!stored.startsWith("$2")) {
+            return passwordMatches(stored, password);
+        }
+        // bcrypt is slow on purpose (2^cost rounds, ~50 ms at cost 10): checking it on every
+        // scrape would make authentication the agent's largest cost. Like Prometheus'
+        // exporter-toolkit, remember the credentials that passed, as a SHA-256 digest of hash and
+        // password (never the password), in a small set that a new server (reload) starts empty.
+        String key = HexFormat.of().formatHex(sha256(stored + "\u0000" + password));
+        if (bcryptPassed.contains(key)) {
+            return true;
+        }
+        if (!passwordMatches(stored, password)) {
+            return false;
+        }
+        if (bcryptPassed.size() >= BCRYPT_CACHE_ENTRIES) {
+            bcryptPassed.clear();
+        }
+        bcryptPassed.add(key);
+        return true;
     }
 
-    /** Constant-time comparison of the password with its stored form ("sha256:hex" or "plain:text"). */
+    /**
+     * Whether the password matches its stored form: a bcrypt hash ({@code $2a$}, {@code $2b$},
+     * {@code $2y$}: Prometheus' web-config format), {@code sha256:hex} or {@code plain:text};
+     * the last two compared in constant time.
+     */
     static boolean passwordMatches(String stored, String password) {
+        if (stored.startsWith("$2")) {
+            try {
+                return BCrypt.checkpw(password, stored);
+            } catch (IllegalArgumentException e) {
+                return false; // a hash the loader let through but bcrypt cannot read: deny
+            }
+        }
         byte[] expected;
         byte[] actual;
         if (stored.startsWith("sha256:")) {
