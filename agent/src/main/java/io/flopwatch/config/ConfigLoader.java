@@ -10,6 +10,7 @@ import io.flopwatch.workload.CustomPatternParser;
 import io.flopwatch.workload.LogFormat;
 import io.flopwatch.workload.ParserSettings;
 import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.RequestLengths;
 import io.flopwatch.workload.TokenCounters;
 import io.flopwatch.workload.WorkloadPhase;
 import java.io.IOException;
@@ -391,7 +392,7 @@ public final class ConfigLoader {
     private static final Set<String> LOG_KEYS = Set.of("paths", "format", "pattern", "tokens_per_step", "seq_len",
             "start_at", "scope", "job_gpus");
     private static final Set<String> METRICS_KEYS = Set.of("url", "server", "counter", "labels", "phase", "interval",
-            "job_gpus");
+            "job_gpus", "prompt_length_histogram", "generation_length_histogram");
     /** How long one fetch of a metrics endpoint may take: it runs on the sampler's thread. */
     public static final Duration METRICS_FETCH_TIMEOUT = Duration.ofSeconds(1);
 
@@ -613,7 +614,21 @@ public final class ConfigLoader {
             }
             jobGpus = OptionalInt.of((int) v);
         }
-        return new AgentConfig.MetricsSource(url, server, counters, labels, interval, jobGpus);
+        RequestLengths lengths = RequestLengths.forServer(server);
+        Node ph2 = n.get("prompt_length_histogram");
+        Node gh = n.get("generation_length_histogram");
+        for (Node h : new Node[] {ph2, gh}) {
+            if (h != null && !server.equals("custom")) {
+                throw h.error("only with server: custom (" + server + "'s histograms are known)");
+            }
+            if (h != null && !h.asText().matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
+                throw h.error("not a Prometheus metric name (the histogram's name without _sum/_count)");
+            }
+        }
+        if (server.equals("custom")) {
+            lengths = RequestLengths.of(ph2 == null ? null : ph2.asText(), gh == null ? null : gh.asText());
+        }
+        return new AgentConfig.MetricsSource(url, server, counters, labels, interval, jobGpus, lengths);
     }
 
     private static Precision precision(Node n) {

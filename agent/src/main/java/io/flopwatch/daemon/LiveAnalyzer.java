@@ -74,6 +74,11 @@ public final class LiveAnalyzer implements Analyzer {
         final long pollEveryNanos;
         final OptionalInt jobGpus;
         long nextPollNanos = Long.MIN_VALUE;
+        /** The prompt length and decode context the estimates are for (server averages); 0: seq_len. */
+        long promptBasis;
+        long contextBasis;
+        /** The resolved model spec, kept for re-estimating at new lengths without re-reading files. */
+        ModelSpec spec;
         double reportedMfu = Double.NaN;
         long reportedMfuNanos;
         double reportedTflops = Double.NaN;
@@ -189,7 +194,12 @@ public final class LiveAnalyzer implements Analyzer {
                 b.source.close();
             }
         }
-        reread.forEach((b, e) -> b.estimates = e);
+        reread.forEach((b, e) -> {
+            b.estimates = e;
+            b.spec = null; // read again: the spec file may have changed
+            b.promptBasis = 0;
+            b.contextBasis = 0;
+        });
         workloads = built;
         pushSources = pushSourcesOf(built);
         catalog = nextCatalog;
@@ -211,23 +221,68 @@ public final class LiveAnalyzer implements Analyzer {
         return bindSource(w, estimates(w), ticker);
     }
 
-    /** FLOPs per token of each phase of the workload; reads its model spec (a file, for some). */
+    /** FLOPs per token of each phase of the workload at its configured {@code seq_len}; reads its model spec. */
     private static Map<WorkloadPhase, FlopsEstimate> estimates(AgentConfig.WorkloadConfig w) {
         ModelSpec spec = ModelSpecs.resolve(w.model());
+        return estimates(spec, w, w.seqLenTokens(), w.seqLenTokens());
+    }
+
+    /**
+     * FLOPs per token of each phase. Training: one estimate at T = seq_len. Inference: prompt
+     * tokens cost a forward pass over prompts of {@code promptTokens} (the workload's mode);
+     * generated tokens cost one decode step each, whose attention reads a KV cache of
+     * {@code decodeContextTokens}: the FLOPs engine's decode mode with that C (docs/throughput.md).
+     */
+    private static Map<WorkloadPhase, FlopsEstimate> estimates(ModelSpec spec, AgentConfig.WorkloadConfig w,
+                                                               long promptTokens, long decodeContextTokens) {
         Map<WorkloadPhase, FlopsEstimate> estimates = new EnumMap<>(WorkloadPhase.class);
         FlopsEstimate own = FlopCounter.estimate(spec,
-                new Workload(w.mode(), w.seqLenTokens(), 0, w.recompute(), false, Formula.PALM));
+                new Workload(w.mode(), promptTokens, 0, w.recompute(), false, Formula.PALM));
         if (w.mode() == Mode.TRAIN) {
             estimates.put(WorkloadPhase.TRAINING, own);
         } else {
-            // Prompt tokens cost a forward pass over sequences of seq_len (the workload's mode);
-            // generated tokens cost one decode step each, whose attention reads a cache of seq_len
-            // tokens: the FLOPs engine's decode mode with C = seq_len (docs/throughput.md).
             estimates.put(WorkloadPhase.PREFILL, own);
             estimates.put(WorkloadPhase.DECODE, FlopCounter.estimate(spec,
-                    new Workload(Mode.DECODE, w.seqLenTokens(), w.seqLenTokens(), w.recompute(), false, Formula.PALM)));
+                    new Workload(Mode.DECODE, promptTokens, decodeContextTokens, w.recompute(), false, Formula.PALM)));
         }
         return estimates;
+    }
+
+    /**
+     * For a workload read from an inference server with request-length histograms: FLOPs per
+     * token at the server's own mean prompt length P and mean decode context, instead of seq_len.
+     * A request's i-th generated token (i = 1 … G) attends to P + i − 1 cached tokens; over the
+     * request that averages P + (G − 1)/2, taken at the means: C = P̄ + (Ḡ − 1)/2 (≥ P̄). Without a
+     * generation histogram C = P̄. Recomputed only when the rounded lengths change.
+     */
+    private void followServerAverages(Bound b, long nanoTime) {
+        if (!(b.source instanceof InferenceMetricsSource ims) || b.config.mode() == Mode.TRAIN) {
+            return;
+        }
+        java.util.OptionalDouble p = ims.meanPromptTokens(nanoTime);
+        if (p.isEmpty() || p.getAsDouble() < 1) {
+            return; // no histogram, or no request finished yet: seq_len stays the basis
+        }
+        java.util.OptionalDouble g = ims.meanGenerationTokens(nanoTime);
+        long prompt = Math.max(1, Math.round(p.getAsDouble()));
+        long context = Math.max(prompt, Math.round(p.getAsDouble()
+                + (g.isPresent() ? Math.max(0, g.getAsDouble() - 1) / 2 : 0)));
+        if (prompt == b.promptBasis && context == b.contextBasis) {
+            return;
+        }
+        try {
+            if (b.spec == null) {
+                b.spec = ModelSpecs.resolve(b.config.model());
+            }
+            b.estimates = estimates(b.spec, b.config, prompt, context);
+            b.promptBasis = prompt;
+            b.contextBasis = context;
+        } catch (RuntimeException e) {
+            LOG.warn("workload {}: FLOPs at the server's mean lengths (prompt {}, context {}) failed: {}",
+                    b.config.name(), prompt, context, e.toString());
+            b.promptBasis = prompt;
+            b.contextBasis = context;
+        }
     }
 
     private Bound bindSource(AgentConfig.WorkloadConfig w, Map<WorkloadPhase, FlopsEstimate> estimates, Ticker ticker) {
@@ -251,8 +306,8 @@ public final class LiveAnalyzer implements Analyzer {
             }
             case "metrics" -> {
                 AgentConfig.MetricsSource m = t.metrics().orElseThrow();
-                source = new InferenceMetricsSource(m.server(),
-                        fetchers.apply(m), m.counters(), m.labels(), ticker);
+                source = new InferenceMetricsSource(m.server(), fetchers.apply(m), m.counters(), m.lengths(),
+                        m.labels(), t.window(), ticker);
                 pollEvery = m.interval().toNanos();
                 jobGpus = m.jobGpus();
             }
@@ -328,6 +383,7 @@ public final class LiveAnalyzer implements Analyzer {
                             ex.toString());
                 }
             }
+            followServerAverages(b, nanoTime);
             double tps = 0;
             double modelFlops = 0;
             double hardwareFlops = 0;
