@@ -83,6 +83,8 @@ public final class LiveAnalyzer implements Analyzer {
         long reportedMfuNanos;
         double reportedTflops = Double.NaN;
         long reportedTflopsNanos;
+        /** When the source last reported tokens; Long.MIN_VALUE: never. */
+        long lastTokensNanos = Long.MIN_VALUE;
         /** {@code gpus: {log_writer: true}}: the last scan of /proc, and when to scan again. */
         LogWriterProcesses.Writers logWriters;
         long nextLogWriterScanNanos = Long.MIN_VALUE;
@@ -426,9 +428,23 @@ public final class LiveAnalyzer implements Analyzer {
             }
             AgentConfig.WorkloadConfig c = b.config();
             out.add(WorkloadAnalyzer.analyze(c.name(), c.model(), c.mode() == Mode.TRAIN ? "train" : "inference",
-                    c.precision(), modelPerToken, hardwarePerToken, tps, its, reportedMfu, reportedTflops));
+                    c.precision(), modelPerToken, hardwarePerToken, tps, its, reportedMfu, reportedTflops)
+                    .withSource(sourceStatus(b, nanoTime)));
         }
         return new Result(analyses, out);
+    }
+
+    private static io.flopwatch.analysis.SourceStatus sourceStatus(Bound b, long nanoTime) {
+        Map<String, Long> events;
+        try {
+            events = b.source.events();
+        } catch (RuntimeException e) {
+            events = Map.of(); // a source's statistics must never break the analysis
+        }
+        double age = b.lastTokensNanos == Long.MIN_VALUE ? Double.NaN : (nanoTime - b.lastTokensNanos) / 1e9;
+        Optional<String> match = Optional.ofNullable(b.lastLogWriterSelection)
+                .map(sel -> sel.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        return new io.flopwatch.analysis.SourceStatus(b.config.throughput().source(), events, age, match);
     }
 
     /**
@@ -444,6 +460,9 @@ public final class LiveAnalyzer implements Analyzer {
         if (o.selfReportedTflopsPerGpu().isPresent()) {
             b.reportedTflops = o.selfReportedTflopsPerGpu().getAsDouble();
             b.reportedTflopsNanos = o.nanoTime();
+        }
+        if (o.hasTokens()) {
+            b.lastTokensNanos = o.nanoTime();
         }
         if (!o.hasTokens() || nodeGpus < 1) {
             return; // no GPU of this node selected (yet): nothing to share the tokens over

@@ -208,6 +208,16 @@ public final class InferenceMetricsSource implements ThroughputSource {
         return Optional.of(ThroughputObservation.of(now, phase, TokenReading.CUMULATIVE, total, ThroughputScope.JOB));
     }
 
+    @Override
+    public Map<String, Long> events() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("fetch_errors", fetchErrors);
+        m.put("malformed_lines", malformedLines);
+        m.put("pages_without_counters", pagesWithoutCounters);
+        m.put("counter_resets", counterResets);
+        return m;
+    }
+
     /** Drops of a counter series seen so far (server restarts). */
     public long counterResets() {
         return counterResets;
