@@ -39,6 +39,39 @@ import org.springframework.security.crypto.bcrypt.BCrypt;
  */
 public final class MetricsServer implements AutoCloseable {
 
+    /**
+     * Seconds a client may take to send its whole request (headers and body) before the JDK's
+     * server closes the connection. Without a limit (the JDK's default) a client that sends half
+     * its headers and stops holds a worker thread for ever, and a few of them (slowloris) starve
+     * every scrape. 5 s: a stalled client is cut off well within Prometheus' default scrape
+     * timeout (10 s), so a scrape queued behind stalled clients still answers in time; no real
+     * scraper or push (a few hundred bytes) takes that long on a node.
+     */
+    static final long MAX_REQUEST_SECONDS = 5;
+    /** Seconds a client may take to read the response (a scraper that stops reading). */
+    static final long MAX_RESPONSE_SECONDS = 30;
+    /**
+     * Bytes of an unread request body the server reads and discards before answering (the JDK's
+     * default is 64 KiB). A push larger than push.max_body_bytes is answered 413; if its body were
+     * not read, closing the connection with unread bytes makes TCP reset it and the client sees a
+     * reset instead of the 413. Up to 1 MiB is drained; larger bodies get the reset.
+     */
+    static final long DRAIN_BYTES = 1 << 20;
+
+    static {
+        // The JDK's HTTP server reads these once, when its first server in this JVM is created,
+        // so they are set here, before flopwatch creates any; a value given with -D wins.
+        setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_SECONDS));
+        setIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(MAX_RESPONSE_SECONDS));
+        setIfAbsent("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
     private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
