@@ -30,6 +30,7 @@ import java.util.List;
  * @param mfuDisagreement        1 when {@code mfu} and {@code reportedMfu} differ by more than
  *                               {@link WorkloadAnalyzer#MFU_DISAGREEMENT_TOLERANCE} (relative), 0
  *                               when they agree, NaN when either is unknown
+ * @param source                 how its throughput source is doing ({@link SourceStatus#NONE} outside the live agent)
  */
 public record WorkloadAnalysis(
         String name,
@@ -51,10 +52,19 @@ public record WorkloadAnalysis(
         DiagnosisState diagnosis,
         double reportedMfu,
         double reportedTflopsPerGpu,
-        double mfuDisagreement) {
+        double mfuDisagreement,
+        SourceStatus source) {
 
     public WorkloadAnalysis {
         gpuIndexes = List.copyOf(gpuIndexes);
+    }
+
+    /** The same analysis with its throughput source's status. */
+    public WorkloadAnalysis withSource(SourceStatus s) {
+        return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
+                hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
+                tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
+                mfuDisagreement, s);
     }
 
     /** A workload that reports no MFU of its own. */
@@ -65,6 +75,6 @@ public record WorkloadAnalysis(
                             DiagnosisState diagnosis) {
         this(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken, hardwareFlopsPerToken,
                 achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu, tensorFlopsEstimate,
-                hardwareEstimateRatio, mfuGap, diagnosis, Double.NaN, Double.NaN, Double.NaN);
+                hardwareEstimateRatio, mfuGap, diagnosis, Double.NaN, Double.NaN, Double.NaN, SourceStatus.NONE);
     }
 }

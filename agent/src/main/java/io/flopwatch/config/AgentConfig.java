@@ -6,6 +6,7 @@ import io.flopwatch.gpu.Precision;
 import io.flopwatch.workload.LogFormat;
 import io.flopwatch.workload.ParserSettings;
 import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.RequestLengths;
 import io.flopwatch.workload.TokenCounters;
 import java.net.URI;
 import java.nio.file.Path;
@@ -189,11 +190,18 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
      * @param interval time between fetches
      * @param jobGpus  GPUs the server spans (its counters cover all of them); empty: the
      *                 workload's GPUs on this node
+     * @param lengths  the server's request-length histograms (prefill/decode FLOPs from their means)
      */
     public record MetricsSource(URI url, String server, TokenCounters counters, Map<String, String> labels,
-                                Duration interval, OptionalInt jobGpus) {
+                                Duration interval, OptionalInt jobGpus, RequestLengths lengths) {
         public MetricsSource {
             labels = Map.copyOf(labels);
+        }
+
+        /** Without request-length histograms (FLOPs per token from {@code seq_len} alone). */
+        public MetricsSource(URI url, String server, TokenCounters counters, Map<String, String> labels,
+                             Duration interval, OptionalInt jobGpus) {
+            this(url, server, counters, labels, interval, jobGpus, RequestLengths.NONE);
         }
     }
 }

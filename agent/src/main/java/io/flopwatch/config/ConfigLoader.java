@@ -10,6 +10,7 @@ import io.flopwatch.workload.CustomPatternParser;
 import io.flopwatch.workload.LogFormat;
 import io.flopwatch.workload.ParserSettings;
 import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.RequestLengths;
 import io.flopwatch.workload.TokenCounters;
 import io.flopwatch.workload.WorkloadPhase;
 import java.io.IOException;
@@ -39,6 +40,14 @@ import java.util.regex.Pattern;
  * those of docs/configuration.md.
  */
 public final class ConfigLoader {
+    /**
+     * A bcrypt hash in the modular crypt format: $2a$/$2b$/$2y$, a two-digit cost 04–31, 22
+     * characters of salt and 31 of hash in bcrypt's base-64 alphabet (Provos and Mazières 1999;
+     * OpenBSD bcrypt(3)); the form Prometheus' web config takes in basic_auth_users.
+     */
+    static final java.util.regex.Pattern BCRYPT =
+            java.util.regex.Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
+
 
     /** The default listen port; see docs/configuration.md for why this one. */
     public static final int DEFAULT_PORT = 9479;
@@ -129,8 +138,10 @@ public final class ConfigLoader {
             for (String user : auth.keys()) {
                 Node h = auth.get(user);
                 String hash = h == null ? "" : h.asText();
-                if (!hash.startsWith("sha256:") && !hash.startsWith("plain:")) {
-                    throw (h == null ? auth : h).error("expected 'sha256:<hex of the password's SHA-256>' or 'plain:<password>'");
+                if (!hash.startsWith("sha256:") && !hash.startsWith("plain:") && !BCRYPT.matcher(hash).matches()) {
+                    throw (h == null ? auth : h).error("expected a bcrypt hash ('$2y$10$…', as in Prometheus' web "
+                            + "config; htpasswd -nbBC 10 '' PASSWORD | tr -d ':'), 'sha256:<hex of the password's "
+                            + "SHA-256>' or 'plain:<password>'");
                 }
                 users.put(user, hash);
             }
@@ -381,7 +392,7 @@ public final class ConfigLoader {
     private static final Set<String> LOG_KEYS = Set.of("paths", "format", "pattern", "tokens_per_step", "seq_len",
             "start_at", "scope", "job_gpus");
     private static final Set<String> METRICS_KEYS = Set.of("url", "server", "counter", "labels", "phase", "interval",
-            "job_gpus");
+            "job_gpus", "prompt_length_histogram", "generation_length_histogram");
     /** How long one fetch of a metrics endpoint may take: it runs on the sampler's thread. */
     public static final Duration METRICS_FETCH_TIMEOUT = Duration.ofSeconds(1);
 
@@ -603,7 +614,21 @@ public final class ConfigLoader {
             }
             jobGpus = OptionalInt.of((int) v);
         }
-        return new AgentConfig.MetricsSource(url, server, counters, labels, interval, jobGpus);
+        RequestLengths lengths = RequestLengths.forServer(server);
+        Node ph2 = n.get("prompt_length_histogram");
+        Node gh = n.get("generation_length_histogram");
+        for (Node h : new Node[] {ph2, gh}) {
+            if (h != null && !server.equals("custom")) {
+                throw h.error("only with server: custom (" + server + "'s histograms are known)");
+            }
+            if (h != null && !h.asText().matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
+                throw h.error("not a Prometheus metric name (the histogram's name without _sum/_count)");
+            }
+        }
+        if (server.equals("custom")) {
+            lengths = RequestLengths.of(ph2 == null ? null : ph2.asText(), gh == null ? null : gh.asText());
+        }
+        return new AgentConfig.MetricsSource(url, server, counters, labels, interval, jobGpus, lengths);
     }
 
     private static Precision precision(Node n) {

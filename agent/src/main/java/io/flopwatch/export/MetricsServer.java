@@ -27,7 +27,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
+import org.springframework.security.crypto.bcrypt.BCrypt;
 
 /**
  * The agent's HTTP endpoint (the JDK's server): {@code GET /metrics} (Prometheus text, or
@@ -37,6 +39,39 @@ import javax.net.ssl.SSLContext;
  */
 public final class MetricsServer implements AutoCloseable {
 
+    /**
+     * Seconds a client may take to send its whole request (headers and body) before the JDK's
+     * server closes the connection. Without a limit (the JDK's default) a client that sends half
+     * its headers and stops holds a worker thread for ever, and a few of them (slowloris) starve
+     * every scrape. 5 s: a stalled client is cut off well within Prometheus' default scrape
+     * timeout (10 s), so a scrape queued behind stalled clients still answers in time; no real
+     * scraper or push (a few hundred bytes) takes that long on a node.
+     */
+    static final long MAX_REQUEST_SECONDS = 5;
+    /** Seconds a client may take to read the response (a scraper that stops reading). */
+    static final long MAX_RESPONSE_SECONDS = 30;
+    /**
+     * Bytes of an unread request body the server reads and discards before answering (the JDK's
+     * default is 64 KiB). A push larger than push.max_body_bytes is answered 413; if its body were
+     * not read, closing the connection with unread bytes makes TCP reset it and the client sees a
+     * reset instead of the 413. Up to 1 MiB is drained; larger bodies get the reset.
+     */
+    static final long DRAIN_BYTES = 1 << 20;
+
+    static {
+        // The JDK's HTTP server reads these once, when its first server in this JVM is created,
+        // so they are set here, before flopwatch creates any; a value given with -D wins.
+        setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_SECONDS));
+        setIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(MAX_RESPONSE_SECONDS));
+        setIfAbsent("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
     private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -45,9 +80,13 @@ public final class MetricsServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final AgentConfig.Web web;
     private final AgentConfig.Push push;
-    private final Map<String, PushThroughputSource> pushSources;
+    /** The push sources of the moment: a reload may add or remove push workloads under a running server. */
+    private final Supplier<Map<String, PushThroughputSource>> pushSources;
     private final Ticker ticker;
     private final ObjectMapper json = new ObjectMapper();
+    /** Digests of credentials whose bcrypt check passed (see {@link #authorized}). */
+    private final java.util.Set<String> bcryptPassed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int BCRYPT_CACHE_ENTRIES = 64;
 
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, PrometheusMeterRegistry registry,
                          Map<String, PushThroughputSource> pushSources, Ticker ticker) throws IOException {
@@ -58,10 +97,21 @@ public final class MetricsServer implements AutoCloseable {
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
                          PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker)
             throws IOException {
+        this(web, push, serveMetrics, registry, constant(Map.copyOf(pushSources)), ticker);
+    }
+
+    private static Supplier<Map<String, PushThroughputSource>> constant(Map<String, PushThroughputSource> m) {
+        return () -> m;
+    }
+
+    /** @param pushSources asked on each push, so workloads reloaded under the server are found */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Supplier<Map<String, PushThroughputSource>> pushSources,
+                         Ticker ticker) throws IOException {
         this.web = web;
         this.push = push;
         this.registry = registry;
-        this.pushSources = Map.copyOf(pushSources);
+        this.pushSources = pushSources;
         this.ticker = ticker;
         InetSocketAddress address = new InetSocketAddress(web.host(), web.port());
         try {
@@ -213,7 +263,7 @@ public final class MetricsServer implements AutoCloseable {
             send(ex, 400, "text/plain; charset=utf-8", "expected {\"workload\": NAME, \"tokens\" or \"tokens_total\": N}\n");
             return;
         }
-        PushThroughputSource source = pushSources.get(doc.get("workload").asText());
+        PushThroughputSource source = pushSources.get().get(doc.get("workload").asText());
         if (source == null) {
             send(ex, 404, "text/plain; charset=utf-8", "no workload with throughput source push is named '"
                     + doc.get("workload").asText() + "'\n");
@@ -252,11 +302,44 @@ public final class MetricsServer implements AutoCloseable {
             return false;
         }
         String stored = web.basicAuthUsers().get(decoded.substring(0, colon));
-        return stored != null && passwordMatches(stored, decoded.substring(colon + 1));
+        if (stored == null) {
+            return false;
+        }
+        String password = decoded.substring(colon + 1);
+        if (!stored.startsWith("$2")) {
+            return passwordMatches(stored, password);
+        }
+        // bcrypt is slow on purpose (2^cost rounds, ~50 ms at cost 10): checking it on every
+        // scrape would make authentication the agent's largest cost. Like Prometheus'
+        // exporter-toolkit, remember the credentials that passed, as a SHA-256 digest of hash and
+        // password (never the password), in a small set that a new server (reload) starts empty.
+        String key = HexFormat.of().formatHex(sha256(stored + "\u0000" + password));
+        if (bcryptPassed.contains(key)) {
+            return true;
+        }
+        if (!passwordMatches(stored, password)) {
+            return false;
+        }
+        if (bcryptPassed.size() >= BCRYPT_CACHE_ENTRIES) {
+            bcryptPassed.clear();
+        }
+        bcryptPassed.add(key);
+        return true;
     }
 
-    /** Constant-time comparison of the password with its stored form ("sha256:hex" or "plain:text"). */
+    /**
+     * Whether the password matches its stored form: a bcrypt hash ({@code $2a$}, {@code $2b$},
+     * {@code $2y$}: Prometheus' web-config format), {@code sha256:hex} or {@code plain:text};
+     * the last two compared in constant time.
+     */
     static boolean passwordMatches(String stored, String password) {
+        if (stored.startsWith("$2")) {
+            try {
+                return BCrypt.checkpw(password, stored);
+            } catch (IllegalArgumentException e) {
+                return false; // a hash the loader let through but bcrypt cannot read: deny
+            }
+        }
         byte[] expected;
         byte[] actual;
         if (stored.startsWith("sha256:")) {

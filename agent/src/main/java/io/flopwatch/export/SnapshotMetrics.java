@@ -88,7 +88,16 @@ public final class SnapshotMetrics {
         }
         for (WorkloadAnalysis w : s.workloads()) {
             syncWorkload(w);
+            syncWorkloadSource(w);
         }
+    }
+
+    /**
+     * Removes a workload's series (a reload removed or changed it); if it is still configured its
+     * meters are registered anew from the next snapshot, with the labels of its new configuration.
+     */
+    public synchronized void removeWorkload(String name) {
+        removeAll(k -> k.equals("workload/" + name) || k.startsWith("workload/" + name + "/"));
     }
 
     private void syncNvml(Snapshot s) {
@@ -220,6 +229,41 @@ public final class SnapshotMetrics {
             analysis(tp, i, "flopwatch.gpu.clock.peak.flops", null,
                     "Peak FLOP/s at the current SM clock (datasheet peak x current clock / the clock it assumes)",
                     a2 -> a2.precision().key().equals(p) ? a2.clockAwarePeakFlops() : Double.NaN);
+        }
+    }
+
+    /**
+     * The throughput source's health: a counter per event kind it reports (registered when the
+     * kind first appears), the age of its last tokens, and the log-writer match's outcome.
+     */
+    private void syncWorkloadSource(WorkloadAnalysis w) {
+        String n = w.name();
+        var src = w.source();
+        for (String kind : src.events().keySet()) {
+            if (group("workload/" + n + "/events/" + kind)) {
+                own(FunctionCounter.builder("flopwatch.workload.source.events", this,
+                                m -> m.latest.get().workloads().stream().filter(x -> x.name().equals(n)).findFirst()
+                                        .map(x -> x.source().events().get(kind)).map(Long::doubleValue)
+                                        .orElse(Double.NaN))
+                        .tags("workload", n, "source", src.kind(), "event", kind)
+                        .description("What the workload's throughput source counted since it opened, by event "
+                                + "(failed fetches, skipped log lines, counter resets, …; docs/metrics.md)")
+                        .register(registry));
+            }
+        }
+        if (group("workload/" + n + "/age")) {
+            workload(Tags.of("workload", n), n, "flopwatch.workload.source.last.tokens.age", "seconds",
+                    "Seconds since the workload's source last reported tokens (NaN: never); a growing age with a "
+                            + "live job means the source is not being read",
+                    x -> x.source().lastTokensAgeSeconds());
+        }
+        if (src.logWriterMatch().isPresent() && group("workload/" + n + "/log-writer")) {
+            for (String outcome : List.of("no_writer", "writer_on_no_gpu", "one_writer", "several_writers")) {
+                workload(Tags.of("workload", n, "outcome", outcome), n, "flopwatch.workload.log.writer.match", null,
+                        "1 for the outcome of the last search for the processes writing the workload's log "
+                                + "(gpus: {log_writer: true}), 0 for the others",
+                        x -> x.source().logWriterMatch().map(o -> o.equals(outcome) ? 1.0 : 0.0).orElse(Double.NaN));
+            }
         }
     }
 

@@ -43,8 +43,9 @@ public final class Sampler implements AutoCloseable {
 
     private final NvmlOpener opener;
     private final Map<String, Collector> collectors;
-    private final Duration interval;
-    private final Duration deadline;
+    /** Changed between cycles by {@link #retime} (a configuration reload); read by the sampling thread. */
+    private volatile Duration interval;
+    private volatile Duration deadline;
     private final Ticker ticker;
     private final Analyzer analyzer;
     private final AtomicReference<Snapshot> latest;
@@ -97,8 +98,22 @@ public final class Sampler implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Stops calling a listener added by {@link #addListener}. */
+    public void removeListener(Consumer<Snapshot> listener) {
+        listeners.remove(listener);
+    }
+
     public Duration interval() {
         return interval;
+    }
+
+    /**
+     * A new interval and deadline, in force from the next cycle: a reload changes them without
+     * reopening NVML, so the GPUs' sessions, Xid counts and last values carry on.
+     */
+    public void retime(Duration interval, Duration deadline) {
+        this.interval = interval;
+        this.deadline = deadline;
     }
 
     /** Starts the sampling thread. */
@@ -148,7 +163,8 @@ public final class Sampler implements AutoCloseable {
             for (DeviceWorker w : workers) {
                 w.start(); // a worker still in a hung call is not started again
             }
-            long deadlineNanos = System.nanoTime() + deadline.toNanos();
+            Duration cycleDeadline = deadline; // one value for the whole cycle, even if retimed meanwhile
+            long deadlineNanos = System.nanoTime() + cycleDeadline.toNanos();
             for (DeviceWorker w : workers) {
                 GpuRecord r = w.await(deadlineNanos);
                 if (r != null) {
@@ -169,7 +185,7 @@ public final class Sampler implements AutoCloseable {
                 } else {
                     allAtDriverLevel = false; // a GPU still in a call: not known to be gone
                     GpuRecord last = lastRecords.get(w.index());
-                    String why = "collection did not finish within " + deadline.toMillis() + " ms";
+                    String why = "collection did not finish within " + cycleDeadline.toMillis() + " ms";
                     GpuRecord stale = last != null ? last.stale(why)
                             : new GpuRecord.Builder(w.index()).build(ticker.nanoTime(), false, why, Map.of());
                     stale = withXid(stale);

@@ -94,10 +94,25 @@ class ConfigLoaderTest {
                         "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n"
                                 + "    gpus: {log_writer: true, process: torchrun}\n    throughput: {source: push}\n",
                         "workloads[0].gpus: give exactly one of process: NAME or log_writer: true"),
+                Arguments.of("password neither hashed nor marked plain", "web:\n  basic_auth_users:\n    prom: s3cret\n",
+                        "f.yaml:3:11: web.basic_auth_users.prom: expected a bcrypt hash"),
+                Arguments.of("bcrypt hash cut short (52 of 53 characters after the cost)",
+                        "web:\n  basic_auth_users:\n    prom: \"$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/l\"\n",
+                        "f.yaml:3:11: web.basic_auth_users.prom: expected a bcrypt hash"),
                 Arguments.of("duplicate names",
                         "workloads:\n  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n"
                                 + "  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n",
                         "f.yaml:3:12: workloads[1].name: two workloads are named 'a'"));
+    }
+
+    @Test
+    void basicAuthTakesBcryptAsInPrometheusWebConfig() {
+        // A hash as `htpasswd -nbBC 10 "" s3cret` prints it (here made by libxcrypt:
+        // python3 -c 'import crypt; print(crypt.crypt("s3cret", "$2y$10$abcdefghijklmnopqrstuu"))').
+        AgentConfig c = ConfigLoader.parse("f.yaml", "web:\n  basic_auth_users:\n"
+                + "    prom: \"$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/lu\"\n"
+                + "    test: \"plain:x\"\n");
+        assertEquals("$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/lu", c.web().basicAuthUsers().get("prom"));
     }
 
     @ParameterizedTest(name = "{0}")
