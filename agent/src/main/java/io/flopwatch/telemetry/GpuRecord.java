@@ -58,7 +58,7 @@ public record GpuRecord(
 
     /** A one-off reading (from {@code flopwatch snapshot}) as a record the analysis takes. */
     public static GpuRecord of(DeviceReading d, long nanoTime) {
-        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes());
+        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes()).mig(d.mig());
         d.identity().ifPresent(b::identity);
         d.sample().ifPresent(b::sample);
         Map<String, CollectorResult> results = new LinkedHashMap<>();
@@ -93,6 +93,7 @@ public record GpuRecord(
         private final Map<Integer, Double> gpm = new HashMap<>();
         private List<GpuProcess> processes = List.of();
         private final MigInstances.Builder mig = new MigInstances.Builder();
+        private MigInstances migRead;
 
         public Builder(int index) {
             this.index = index;
@@ -131,6 +132,12 @@ public record GpuRecord(
             return this;
         }
 
+        /** MIG devices read elsewhere (a snapshot's {@link DeviceReading}); replaces what the collectors add. */
+        public Builder mig(MigInstances read) {
+            this.migRead = read;
+            return this;
+        }
+
         /** GPM metrics of one MIG GPU instance (the gpm collector). */
         public Builder migGpm(int gpuInstanceId, List<GpmMetric> metrics) {
             mig.gpm(gpuInstanceId, metrics);
@@ -147,7 +154,7 @@ public record GpuRecord(
 
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
             return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0,
-                    mig.build());
+                    migRead != null ? migRead : mig.build());
         }
     }
 }
