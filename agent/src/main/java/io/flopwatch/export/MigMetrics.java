@@ -1,5 +1,6 @@
 package io.flopwatch.export;
 
+import io.flopwatch.analysis.MigShare;
 import io.flopwatch.nvml.GpmMetric;
 import io.flopwatch.nvml.MigDevice;
 import io.flopwatch.telemetry.GpuRecord;
@@ -35,9 +36,6 @@ import java.util.function.ToDoubleFunction;
  * devices per GPU (A100 / H100), so cardinality stays bounded.
  */
 final class MigMetrics {
-
-    /** A100 and H100 have 7 compute slices (NVIDIA MIG user guide, "Supported MIG Profiles"). */
-    static final int COMPUTE_SLICES_PER_GPU = 7;
 
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
@@ -96,7 +94,7 @@ final class MigMetrics {
                 x -> in(x.gpuInstanceSliceCount()));
         device(meters, t, gpu, migUuid, "flopwatch.mig.compute.fraction", "ratio",
                 "Share of the GPU's compute the MIG device has: compute slices / 7 (A100, H100)",
-                x -> computeFraction(x).orElse(Double.NaN));
+                x -> MigShare.computeFraction(x).orElse(Double.NaN));
         device(meters, t, gpu, migUuid, "flopwatch.mig.multiprocessors", null,
                 "SMs of the MIG device (nvmlDeviceGetAttributes: multiprocessorCount)", x -> in(x.multiprocessorCount()));
         device(meters, t, gpu, migUuid, "flopwatch.mig.memory.used", "bytes",
@@ -120,13 +118,6 @@ final class MigMetrics {
                 "FP32 pipe activity of the GPU instance (GPM FP32_UTIL)");
         gpm(meters, t, gpu, migUuid, "flopwatch.mig.fp16.active", GpmMetric.FP16_UTIL,
                 "FP16 pipe activity of the GPU instance (GPM FP16_UTIL)");
-    }
-
-    /** Compute slices / 7 (NVIDIA MIG user guide, A100 and H100 profile tables: "Fraction of SMs" n/7). */
-    static OptionalDouble computeFraction(MigDevice d) {
-        OptionalInt slices = d.computeInstanceSliceCount();
-        return slices.isPresent() ? OptionalDouble.of(slices.getAsInt() / (double) COMPUTE_SLICES_PER_GPU)
-                : OptionalDouble.empty();
     }
 
     private Optional<MigInstance> instance(int gpu, String migUuid) {
