@@ -89,6 +89,19 @@ class MigMetricsTest {
     }
 
     @Test
+    void jsonLogLineListsTheMigDevicesOfAMigGpuOnly() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var gpu = mapper.readTree(LogLines.json(sample(MIG_SCENARIO).second())).at("/gpus/0");
+        assertEquals(3, gpu.get("mig").size(), gpu.toString());
+        var big = gpu.at("/mig/0");
+        assertEquals("MIG-5afe0de0-0000-4000-8000-00000000a101", big.get("mig_uuid").asText());
+        assertEquals("3g.40gb", big.get("mig_profile").asText());
+        assertEquals(3.0 / 7, big.get("compute_fraction_ratio").asDouble(), 1e-12);
+        assertEquals(1, big.get("processes").asInt());
+        assertTrue(gpu.get("utilization_ratio").isNull(), "not supported with MIG on");
+    }
+
+    @Test
     void migSeriesArePublishedAndRemovedWhenMigIsTurnedOff() throws Exception {
         Run on = sample(MIG_SCENARIO);
         // The same GPU after `nvidia-smi -mig 0` and a reset: no mig_mode 1, no instances.
