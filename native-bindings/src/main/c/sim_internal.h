@@ -90,6 +90,31 @@ typedef struct {
     unsigned long long xid;
 } sim_xid;
 
+/* ---- MIG ------------------------------------------------------------------------------------ */
+
+/* A100 and H100 have 7 compute slices, so at most 7 MIG devices (compute instances) per GPU
+ * (NVIDIA MIG user guide, "Supported MIG Profiles"). */
+#define SIM_MAX_MIG 7
+#define SIM_MAX_MIG_GPM 32
+
+/* A MIG device: one compute instance inside one GPU instance. The handle given to callers is a
+ * pointer to this structure (inside its parent sim_device), told apart from device handles by
+ * sim_mig_lookup. */
+typedef struct sim_mig {
+    int decl_line;
+    unsigned int parent_index;
+    unsigned int gpu_instance_id, compute_instance_id;
+    char profile[32];                 /* "3g.40gb" */
+    unsigned int gpu_slices, compute_slices;
+    unsigned int sm_count;            /* 0 = not given */
+    char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+    char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE]; /* empty: "<parent name> MIG <profile>" */
+    unsigned long long memory_total;
+    sim_fn memory_used;               /* bytes */
+    unsigned int ngpm;                /* GPM metrics of its GPU instance (nvmlGpmMigSampleGet) */
+    sim_gpm_metric gpm[SIM_MAX_MIG_GPM];
+} sim_mig;
+
 /* A device. The handle given to callers is a pointer to this structure. */
 typedef struct sim_device {
     unsigned int index;
@@ -156,6 +181,9 @@ typedef struct sim_device {
 
     unsigned int nxid;
     sim_xid xids[SIM_MAX_XID];
+
+    unsigned int nmig; /* MIG devices, in declaration order = nvmlDeviceGetMigDeviceHandleByIndex order */
+    sim_mig migs[SIM_MAX_MIG];
 } sim_device;
 
 typedef struct {

@@ -43,6 +43,9 @@ int main(void) {
     SIZE(nvmlGpmMetricsGet_t); OFF(nvmlGpmMetricsGet_t, version); OFF(nvmlGpmMetricsGet_t, numMetrics);
     OFF(nvmlGpmMetricsGet_t, sample1); OFF(nvmlGpmMetricsGet_t, sample2); OFF(nvmlGpmMetricsGet_t, metrics);
     SIZE(nvmlGpmSupport_t); OFF(nvmlGpmSupport_t, version); OFF(nvmlGpmSupport_t, isSupportedDevice);
+    SIZE(nvmlDeviceAttributes_t); OFF(nvmlDeviceAttributes_t, multiprocessorCount);
+    OFF(nvmlDeviceAttributes_t, gpuInstanceSliceCount); OFF(nvmlDeviceAttributes_t, computeInstanceSliceCount);
+    OFF(nvmlDeviceAttributes_t, memorySizeMB);
     SIZE(nvmlReturn_t); SIZE(nvmlClockType_t); SIZE(nvmlPstates_t); SIZE(nvmlEnableState_t);
     SIZE(nvmlTemperatureSensors_t); SIZE(nvmlPcieUtilCounter_t); SIZE(nvmlMemoryErrorType_t);
     SIZE(nvmlEccCounterType_t); SIZE(nvmlPageRetirementCause_t); SIZE(nvmlDeviceArchitecture_t);

@@ -366,8 +366,8 @@ public final class ConfigLoader {
             List<String> ids = new ArrayList<>();
             for (Node e : n.elements()) {
                 String id = e.asText();
-                if (!id.matches("\\d+") && !id.startsWith("GPU-")) {
-                    throw e.error("expected a GPU index (0, 1, …) or a UUID (GPU-…)");
+                if (!id.matches("\\d+") && !id.startsWith("GPU-") && !id.startsWith("MIG-")) {
+                    throw e.error("expected a GPU index (0, 1, …), a GPU UUID (GPU-…) or a MIG device UUID (MIG-…)");
                 }
                 ids.add(id);
             }

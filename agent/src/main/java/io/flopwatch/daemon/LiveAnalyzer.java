@@ -3,6 +3,7 @@ package io.flopwatch.daemon;
 import io.flopwatch.analysis.GpuAnalysis;
 import io.flopwatch.analysis.GpuAnalyzer;
 import io.flopwatch.analysis.WorkloadAnalysis;
+import io.flopwatch.analysis.MigShare;
 import io.flopwatch.analysis.WorkloadAnalyzer;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.config.AgentConfig.GpuSelection;
@@ -423,7 +424,9 @@ public final class LiveAnalyzer implements Analyzer {
                             catalog.find(a.catalogId()), b.config().precision());
                 }
                 if (a != null) {
-                    its.add(a);
+                    // Bound to MIG devices of this GPU only: their share of its peak (docs/mig.md).
+                    its.add(MigShare.of(a, migFraction(b.config().gpus(),
+                            gpus.stream().filter(g -> g.index() == i).findFirst().orElseThrow())));
                 }
             }
             AgentConfig.WorkloadConfig c = b.config();
@@ -509,13 +512,35 @@ public final class LiveAnalyzer implements Analyzer {
                 .map(b -> b.lastLogWriterSelection).filter(java.util.Objects::nonNull).findFirst();
     }
 
+    /**
+     * The share of GPU {@code g} a workload has: 1 unless it lists MIG devices of that GPU (and
+     * not the GPU itself), then the sum of their compute fractions (slices / 7), at most 1.
+     */
+    static double migFraction(GpuSelection sel, GpuRecord g) {
+        if (!(sel instanceof GpuSelection.Listed l) || listsWholeGpu(l, g)) {
+            return 1.0;
+        }
+        double share = 0;
+        for (var m : g.mig().instances()) {
+            if (l.ids().stream().anyMatch(m.device().uuid()::equalsIgnoreCase)) {
+                share += MigShare.computeFraction(m.device()).orElse(Double.NaN);
+            }
+        }
+        return share == 0 ? 1.0 : Math.min(1.0, share);
+    }
+
+    private static boolean listsWholeGpu(GpuSelection.Listed l, GpuRecord g) {
+        return l.ids().contains(Integer.toString(g.index()))
+                || g.identity().map(id -> l.ids().contains(id.uuid())).orElse(false);
+    }
+
     private List<Integer> select(GpuSelection sel, List<GpuRecord> gpus) {
         List<Integer> out = new ArrayList<>();
         for (GpuRecord g : gpus) {
             boolean match;
             if (sel instanceof GpuSelection.Listed l) {
-                match = l.ids().contains(Integer.toString(g.index()))
-                        || g.identity().map(id -> l.ids().contains(id.uuid())).orElse(false);
+                match = listsWholeGpu(l, g) || g.mig().instances().stream()
+                        .anyMatch(m -> l.ids().stream().anyMatch(m.device().uuid()::equalsIgnoreCase));
             } else if (sel instanceof GpuSelection.ByProcess p) {
                 match = g.processes().stream().map(GpuProcess::pid)
                         .anyMatch(pid -> processName.apply(pid).map(p.name()::equals).orElse(false));

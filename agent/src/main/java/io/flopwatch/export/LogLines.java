@@ -54,6 +54,9 @@ public final class LogLines {
             num(g, "peak_flops", a.densePeakFlops());
             num(g, "tensor_flops_estimate", a.tensorFlopsEstimate());
             g.put("diagnosis", a.diagnosis().label());
+            if (r != null && r.mig().enabled()) {
+                mig(g, r);
+            }
         }
         ArrayNode workloads = root.putArray("workloads");
         for (WorkloadAnalysis w : s.workloads()) {
@@ -106,6 +109,24 @@ public final class LogLines {
                     .append(" tc").append(pct(a.tensorActiveRatio())).append(' ').append(a.diagnosis().label());
         }
         return sb.toString();
+    }
+
+    /** The GPU's MIG devices (docs/mig.md); only on GPUs with MIG on, so other lines stay as they were. */
+    private static void mig(ObjectNode g, GpuRecord r) {
+        ArrayNode migs = g.putArray("mig");
+        for (var m : r.mig().instances()) {
+            var d = m.device();
+            ObjectNode o = migs.addObject();
+            o.put("mig_uuid", d.uuid());
+            o.put("mig_profile", d.profile().orElse(""));
+            o.put("gpu_instance_id", d.gpuInstanceId());
+            o.put("compute_instance_id", d.computeInstanceId());
+            num(o, "compute_fraction_ratio", io.flopwatch.analysis.MigShare.computeFraction(d).orElse(Double.NaN));
+            num(o, "sm_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.SM_UTIL).orElse(Double.NaN) / 100);
+            num(o, "tensor_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.ANY_TENSOR_UTIL).orElse(Double.NaN) / 100);
+            d.memoryUsedBytes().ifPresent(b -> o.put("memory_used_bytes", b));
+            o.put("processes", d.processes().size());
+        }
     }
 
     private static void num(ObjectNode o, String field, double v) {

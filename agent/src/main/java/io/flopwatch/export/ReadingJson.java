@@ -89,9 +89,40 @@ public final class ReadingJson {
             put(po, "gpu_instance_id", p.gpuInstanceId());
             put(po, "compute_instance_id", p.computeInstanceId());
         }
+        mig(o, d);
         ArrayNode errors = o.putArray("errors");
         d.errors().forEach(errors::add);
         return o;
+    }
+
+    /** The GPU's MIG devices (docs/mig.md); an empty array when MIG is off. */
+    private void mig(ObjectNode o, DeviceReading d) {
+        ArrayNode migs = o.putArray("mig_devices");
+        for (io.flopwatch.telemetry.MigInstances.MigInstance m : d.mig().instances()) {
+            io.flopwatch.nvml.MigDevice x = m.device();
+            ObjectNode mo = migs.addObject();
+            mo.put("mig_index", x.migIndex());
+            mo.put("uuid", x.uuid());
+            mo.put("name", x.name());
+            put(mo, "profile", x.profile());
+            mo.put("gpu_instance_id", x.gpuInstanceId());
+            mo.put("compute_instance_id", x.computeInstanceId());
+            put(mo, "gpu_instance_slices", x.gpuInstanceSliceCount());
+            put(mo, "compute_slices", x.computeInstanceSliceCount());
+            put(mo, "multiprocessors", x.multiprocessorCount());
+            put(mo, "memory_total_bytes", x.memoryTotalBytes());
+            put(mo, "memory_used_bytes", x.memoryUsedBytes());
+            ObjectNode gpm = mo.putObject("gpm");
+            for (var e : new java.util.TreeMap<>(m.gpm()).entrySet()) {
+                gpm.put(GPM_NAMES.getOrDefault(e.getKey(), "metric_" + e.getKey()), e.getValue());
+            }
+            ArrayNode procs = mo.putArray("processes");
+            for (GpuProcess p : x.processes()) {
+                ObjectNode po = procs.addObject();
+                po.put("pid", p.pid());
+                put(po, "used_gpu_memory_bytes", p.usedGpuMemoryBytes());
+            }
+        }
     }
 
     private static void identity(ObjectNode o, GpuIdentity id) {

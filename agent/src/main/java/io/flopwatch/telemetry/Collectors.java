@@ -35,7 +35,11 @@ public final class Collectors {
     /** The built-in per-cycle collectors named in {@code enabled}, in a fixed order ({@link #XID} is not one). */
     public static Map<String, Collector> builtIn(Set<String> enabled) {
         Map<String, Collector> all = new LinkedHashMap<>();
-        all.put(DEVICE, (nvml, i, into) -> into.sample(nvml.sample(i)));
+        all.put(DEVICE, (nvml, i, into) -> {
+            into.sample(nvml.sample(i));
+            // MIG devices where MIG is on (nvmlDeviceGetMaxMigDeviceCount answers 0 otherwise).
+            into.migDevices(nvml.migDevices(i));
+        });
         all.put(GPM, (nvml, i, into) -> {
             // The first call per device takes only the opening sample and returns nothing;
             // from then on each call covers the interval since the previous cycle (≥ 100 ms,
@@ -43,10 +47,24 @@ public final class Collectors {
             if (nvml.gpmSupported(i)) {
                 List<GpmMetric> metrics = nvml.gpmMetrics(i, OptionalInt.empty(), GPM_METRICS);
                 into.gpm(metrics);
+                migGpm(nvml, i, into);
             }
         });
         all.put(PROCESSES, (nvml, i, into) -> into.processes(nvml.computeProcesses(i)));
         all.keySet().retainAll(enabled);
         return all;
+    }
+
+    /**
+     * GPM of each MIG GPU instance ({@code nvmlGpmMigSampleGet}): once per GPU instance, which
+     * its compute instances share. Uses the MIG devices the device collector read this cycle,
+     * or reads them when that collector is off.
+     */
+    private static void migGpm(io.flopwatch.nvml.NvmlSession nvml, int i, GpuRecord.Builder into) {
+        if (!into.migDevicesRead()) {
+            into.migDevices(nvml.migDevices(i));
+        }
+        into.migDevices().stream().mapToInt(io.flopwatch.nvml.MigDevice::gpuInstanceId).distinct()
+                .forEach(gi -> into.migGpm(gi, nvml.gpmMetrics(i, OptionalInt.of(gi), GPM_METRICS)));
     }
 }

@@ -4,6 +4,7 @@ import io.flopwatch.nvml.DeviceSample;
 import io.flopwatch.nvml.GpmMetric;
 import io.flopwatch.nvml.GpuIdentity;
 import io.flopwatch.nvml.GpuProcess;
+import io.flopwatch.nvml.MigDevice;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,7 @@ import java.util.OptionalDouble;
  * @param collectors     each collector's result on this device in the cycle that produced the values
  * @param xidErrors      Xid events seen on this GPU since the agent started (the {@code xid} collector)
  * @param lastXid        the last Xid seen, 0 when none
+ * @param mig            the GPU's MIG devices and their GPM metrics; {@link MigInstances#NONE} when MIG is off
  */
 public record GpuRecord(
         int index,
@@ -39,7 +41,8 @@ public record GpuRecord(
         String reason,
         Map<String, CollectorResult> collectors,
         long xidErrors,
-        long lastXid) {
+        long lastXid,
+        MigInstances mig) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
@@ -55,7 +58,7 @@ public record GpuRecord(
 
     /** A one-off reading (from {@code flopwatch snapshot}) as a record the analysis takes. */
     public static GpuRecord of(DeviceReading d, long nanoTime) {
-        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes());
+        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes()).mig(d.mig());
         d.identity().ifPresent(b::identity);
         d.sample().ifPresent(b::sample);
         Map<String, CollectorResult> results = new LinkedHashMap<>();
@@ -69,12 +72,13 @@ public record GpuRecord(
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
-                lastXid);
+                lastXid, mig);
     }
 
     /** The same record with the Xid counts the event thread has seen. */
     public GpuRecord withXid(long events, long last) {
-        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last);
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last,
+                mig);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -88,6 +92,8 @@ public record GpuRecord(
         private Optional<DeviceSample> sample = Optional.empty();
         private final Map<Integer, Double> gpm = new HashMap<>();
         private List<GpuProcess> processes = List.of();
+        private final MigInstances.Builder mig = new MigInstances.Builder();
+        private MigInstances migRead;
 
         public Builder(int index) {
             this.index = index;
@@ -120,8 +126,35 @@ public record GpuRecord(
             return this;
         }
 
+        /** The GPU's MIG devices (the device collector; empty when MIG is off). */
+        public Builder migDevices(List<MigDevice> devices) {
+            mig.devices(devices);
+            return this;
+        }
+
+        /** MIG devices read elsewhere (a snapshot's {@link DeviceReading}); replaces what the collectors add. */
+        public Builder mig(MigInstances read) {
+            this.migRead = read;
+            return this;
+        }
+
+        /** GPM metrics of one MIG GPU instance (the gpm collector). */
+        public Builder migGpm(int gpuInstanceId, List<GpmMetric> metrics) {
+            mig.gpm(gpuInstanceId, metrics);
+            return this;
+        }
+
+        boolean migDevicesRead() {
+            return mig.devicesRead();
+        }
+
+        List<MigDevice> migDevices() {
+            return mig.devices();
+        }
+
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
-            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0);
+            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0,
+                    migRead != null ? migRead : mig.build());
         }
     }
 }

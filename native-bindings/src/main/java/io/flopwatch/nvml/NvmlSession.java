@@ -70,6 +70,16 @@ public interface NvmlSession extends AutoCloseable {
      */
     List<Boolean> nvlinkActive(int index);
 
+    /**
+     * The MIG devices of GPU {@code index} (its compute instances, in NVML's MIG device index
+     * order) with their identity, memory and processes; empty when MIG is off or not supported.
+     * Reads only: nothing here changes the MIG layout. A default so hand-written fakes need not
+     * implement it.
+     */
+    default List<MigDevice> migDevices(int index) {
+        return List.of();
+    }
+
     /** Whether the device supports GPM ({@code nvmlGpmQueryDeviceSupport}; Hopper and newer). */
     boolean gpmSupported(int index);
 
