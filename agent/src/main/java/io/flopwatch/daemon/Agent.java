@@ -1,6 +1,8 @@
 package io.flopwatch.daemon;
 
 import io.flopwatch.config.AgentConfig;
+import io.flopwatch.cupti.Cupti;
+import io.flopwatch.export.CuptiControl;
 import io.flopwatch.export.LogWriter;
 import io.flopwatch.export.MetricsServer;
 import io.flopwatch.export.SnapshotMetrics;
@@ -10,6 +12,9 @@ import io.flopwatch.telemetry.NvmlOpener;
 import io.flopwatch.telemetry.Sampler;
 import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
+import io.flopwatch.telemetry.cupti.CuptiDevices;
+import io.flopwatch.telemetry.cupti.CuptiMetricSets;
+import io.flopwatch.telemetry.cupti.CuptiMode;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,6 +44,8 @@ public final class Agent implements AutoCloseable {
     private final OtlpMeterRegistry otlp;
     private final boolean servesMetrics;
     private final LiveAnalyzer analyzer;
+    /** CUPTI PM sampling per GPU; null with {@code cupti.mode: off}. */
+    private final CuptiDevices cupti;
 
     public Agent(AgentConfig config, NvmlOpener opener, Ticker ticker, PrintWriter logOut, String version)
             throws IOException {
@@ -47,6 +54,10 @@ public final class Agent implements AutoCloseable {
         AgentConfig.Sampling s = config.sampling();
         sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.collectors().contains(Collectors.XID),
                 s.interval(), s.deadline(), ticker, analyzer);
+        cupti = cuptiDevices(config, ticker);
+        if (cupti != null) {
+            sampler.setRecordSources(cupti::apply);
+        }
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);
         sampler.addListener(metrics::sync);
@@ -91,6 +102,20 @@ public final class Agent implements AutoCloseable {
         server = config.exporters().prometheus() || config.push().enabled()
                 ? new MetricsServer(config.web(), config.push(), config.exporters().prometheus(), prometheus,
                         analyzer.pushSources(), ticker) : null;
+        if (server != null && cupti != null) {
+            server.addLocalControl(CuptiControl.PATH, new CuptiControl(cupti, cupti.applyWithin()));
+        }
+    }
+
+    /** The CUPTI devices for {@code cupti.mode} auto or on; libraries are loaded only when a GPU needs them. */
+    static CuptiDevices cuptiDevices(AgentConfig config, Ticker ticker) {
+        AgentConfig.Cupti c = config.cupti();
+        if (c.mode() == CuptiMode.OFF) {
+            return null;
+        }
+        return new CuptiDevices(c.mode(), c.collectorSettings(), () -> Cupti.target(c.library(), c.cudaDriverLibrary()),
+                CuptiMetricSets.builtIn(), ticker, line -> LOG.warn("{}", line),
+                config.sampling().collectors().contains(Collectors.GPM), true);
     }
 
     public void start() {
@@ -127,6 +152,9 @@ public final class Agent implements AutoCloseable {
             otlp.close();
         }
         sampler.close(Duration.ofSeconds(2));
+        if (cupti != null) {
+            cupti.close(); // after the sampler: no cycle merges any more; releases the counters
+        }
         analyzer.close();
         prometheus.close();
         LOG.debug("agent stopped");

@@ -27,6 +27,7 @@ import java.util.OptionalDouble;
  * @param collectors     each collector's result on this device in the cycle that produced the values
  * @param xidErrors      Xid events seen on this GPU since the agent started (the {@code xid} collector)
  * @param lastXid        the last Xid seen, 0 when none
+ * @param activity       which source filled {@code gpm} (GPM or CUPTI) and the CUPTI collector's status
  */
 public record GpuRecord(
         int index,
@@ -39,7 +40,8 @@ public record GpuRecord(
         String reason,
         Map<String, CollectorResult> collectors,
         long xidErrors,
-        long lastXid) {
+        long lastXid,
+        ActivitySource activity) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
@@ -55,7 +57,7 @@ public record GpuRecord(
 
     /** A one-off reading (from {@code flopwatch snapshot}) as a record the analysis takes. */
     public static GpuRecord of(DeviceReading d, long nanoTime) {
-        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes());
+        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes()).gpmSupported(d.gpmSupported());
         d.identity().ifPresent(b::identity);
         d.sample().ifPresent(b::sample);
         Map<String, CollectorResult> results = new LinkedHashMap<>();
@@ -69,12 +71,19 @@ public record GpuRecord(
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
-                lastXid);
+                lastXid, activity);
     }
 
     /** The same record with the Xid counts the event thread has seen. */
     public GpuRecord withXid(long events, long last) {
-        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last);
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last,
+                activity);
+    }
+
+    /** The same record with its activity fields (GPM ids and units) and their source replaced. */
+    public GpuRecord withActivity(Map<Integer, Double> activityValues, ActivitySource source) {
+        return new GpuRecord(index, identity, sample, activityValues, processes, sampledAtNanos, up, reason, collectors,
+                xidErrors, lastXid, source);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -88,6 +97,7 @@ public record GpuRecord(
         private Optional<DeviceSample> sample = Optional.empty();
         private final Map<Integer, Double> gpm = new HashMap<>();
         private List<GpuProcess> processes = List.of();
+        private Optional<Boolean> gpmSupported = Optional.empty();
 
         public Builder(int index) {
             this.index = index;
@@ -115,13 +125,20 @@ public record GpuRecord(
             return this;
         }
 
+        /** Whether NVML GPM works on the GPU (the gpm collector asks every cycle). */
+        public Builder gpmSupported(boolean supported) {
+            this.gpmSupported = Optional.of(supported);
+            return this;
+        }
+
         public Builder processes(List<GpuProcess> p) {
             this.processes = List.copyOf(p);
             return this;
         }
 
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
-            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0);
+            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0,
+                    ActivitySource.ofNvml(!gpm.isEmpty(), gpmSupported));
         }
     }
 }

@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  *   <li>Insufficient privileges, MIG, no PM sampling / no metric set for the chip: the collector
  *       stays off ({@link State#UNAVAILABLE}); the status says why and how to fix it.
  *   <li>Counters owned by another profiler, or an unexpected CUPTI error: counters released,
- *       retried after {@link CuptiCollectorSettings#retryInterval()} ({@link State#RETRYING}).
+ *       retried after {@link CuptiCollectorSettings#retryInterval()}, doubling after each failed
+ *       retry up to 16 × ({@link State#RETRYING}).
  *   <li>Hardware buffer overflow: the samples decoded so far are kept and the session is
  *       restarted at once; {@link Status#bufferOverflows()} counts them.
  *   <li>{@link #pause()} releases the counters (so Nsight Compute can run) until
@@ -66,6 +67,10 @@ public final class CuptiCollector implements AutoCloseable {
     private String detail = "";
     private String lastLogged = "";
     private long retryAtNanos;
+    /** Failures in a row that were retried: each doubles the wait, up to {@link #MAX_BACKOFF_DOUBLINGS}. */
+    private int consecutiveRetries;
+    /** Set by another thread ({@link #requestPause()}), applied by the decode thread in {@link #step()}. */
+    private volatile Boolean requestedPause;
     private long bufferOverflows;
     private long sessionStarts;
     private boolean enabled;
@@ -88,8 +93,33 @@ public final class CuptiCollector implements AutoCloseable {
         this.log = Objects.requireNonNull(log);
     }
 
-    /** One turn of the decode loop: start or restart a session when due, else decode. */
+    /** The retry wait doubles after each failed retry up to 2^4 = 16 × the retry interval (e.g. 1 min → 16 min). */
+    static final int MAX_BACKOFF_DOUBLINGS = 4;
+
+    /**
+     * Asks the decode thread to pause (release the counters) at its next {@link #step()}; for
+     * callers that must not make native calls themselves (an HTTP handler).
+     */
+    public void requestPause() {
+        requestedPause = Boolean.TRUE;
+    }
+
+    /** Asks the decode thread to resume at its next {@link #step()}. */
+    public void requestResume() {
+        requestedPause = Boolean.FALSE;
+    }
+
+    /** One turn of the decode loop: apply a requested pause/resume, start or restart a session when due, else decode. */
     public synchronized void step() {
+        Boolean pauseWanted = requestedPause;
+        if (pauseWanted != null) {
+            requestedPause = null;
+            if (pauseWanted) {
+                pause();
+            } else {
+                resume();
+            }
+        }
         switch (state) {
             case CLOSED, PAUSED, UNAVAILABLE -> {
                 return;
@@ -130,6 +160,7 @@ public final class CuptiCollector implements AutoCloseable {
             started = true;
             sessionStarts++;
             state = State.RUNNING;
+            consecutiveRetries = 0;
             if (condition.isPresent() && condition.get() != CuptiCondition.BUFFER_OVERFLOW) {
                 logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + " (" + chip + ") running again after "
                         + condition.get());
@@ -175,9 +206,12 @@ public final class CuptiCollector implements AutoCloseable {
             logOnce("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " is off: " + detail);
         } else {
             state = State.RETRYING;
-            retryAtNanos = ticker.nanoTime() + settings.retryInterval().toNanos();
+            Duration wait = settings.retryInterval().multipliedBy(1L << Math.min(consecutiveRetries, MAX_BACKOFF_DOUBLINGS));
+            consecutiveRetries++;
+            retryAtNanos = ticker.nanoTime() + wait.toNanos();
             logOnce("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " stopped: " + detail
-                    + "; retrying every " + settings.retryInterval().toSeconds() + " s");
+                    + "; retrying from " + settings.retryInterval().toSeconds() + " s, backing off to "
+                    + settings.retryInterval().multipliedBy(1L << MAX_BACKOFF_DOUBLINGS).toSeconds() + " s");
         }
     }
 
@@ -256,6 +290,7 @@ public final class CuptiCollector implements AutoCloseable {
     public synchronized void resume() {
         if (state == State.PAUSED || state == State.RETRYING) {
             state = State.STARTING;
+            consecutiveRetries = 0;
             logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " resumed");
         }
     }

@@ -23,10 +23,18 @@ public final class CuptiDecodeLoop implements AutoCloseable {
     private final Duration interval;
     private final Sleeper sleeper;
     private final Consumer<String> log;
+    private final String threadName;
     private volatile boolean stopping;
     private Thread thread;
 
     public CuptiDecodeLoop(List<CuptiCollector> collectors, Duration interval, Sleeper sleeper, Consumer<String> log) {
+        this(collectors, interval, sleeper, log, THREAD_NAME);
+    }
+
+    /** @param threadName the loop thread's name (the daemon runs one loop per GPU: "flopwatch-cupti-gpu0") */
+    public CuptiDecodeLoop(List<CuptiCollector> collectors, Duration interval, Sleeper sleeper, Consumer<String> log,
+            String threadName) {
+        this.threadName = threadName;
         this.collectors = List.copyOf(collectors);
         this.interval = interval;
         this.sleeper = sleeper;
@@ -42,7 +50,7 @@ public final class CuptiDecodeLoop implements AutoCloseable {
         if (thread != null) {
             throw new IllegalStateException("already started");
         }
-        thread = new Thread(this::run, THREAD_NAME);
+        thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
     }

@@ -169,7 +169,10 @@ class CuptiCollectorTest {
         assertEquals(CuptiCollector.State.RETRYING, c.status().state());
         assertEquals(1, log.size(), log.toString());
 
-        ticker.advance(settings.retryInterval());
+        ticker.advance(settings.retryInterval().multipliedBy(2).minusSeconds(1));
+        c.step();
+        assertEquals(CuptiCollector.State.RETRYING, c.status().state(), "the second retry waits twice as long");
+        ticker.advance(Duration.ofSeconds(1));
         c.step();
         assertEquals(CuptiCollector.State.RUNNING, c.status().state());
         assertTrue(c.status().condition().isEmpty());
