@@ -34,9 +34,11 @@ import java.util.function.Consumer;
  *       {@link #resume()}; {@link #close()} releases them for good.
  * </ul>
  *
- * <p>Thread-safety: every public method is synchronized; native calls are made only from
- * {@link #step()} (the decode thread), {@link #pause()} and {@link #close()}, never from a
- * reader of {@link #takeInterval()} beyond the time a step holds the lock.
+ * <p>Thread-safety: {@link #step()}, {@link #pause()}, {@link #resume()} and {@link #close()} are
+ * synchronized and the only places native calls are made. {@link #takeInterval()} and
+ * {@link #status()} never wait for them: the samples sit behind a lock of their own that no
+ * native call is made under, and the status is published after each of those methods, so the
+ * sampler's thread is not held up by a slow or hung CUPTI call.
  */
 public final class CuptiCollector implements AutoCloseable {
 
@@ -78,7 +80,11 @@ public final class CuptiCollector implements AutoCloseable {
 
     private String chip = "";
     private CuptiMetricSet metricSet;
+    /** Guards {@link #accumulator} only; nothing native happens while it is held. */
+    private final Object intervalLock = new Object();
     private Accumulator accumulator = new Accumulator();
+    private volatile Status published = new Status(State.STARTING, Optional.empty(), "", 0, 0);
+    private volatile String publishedChip = "";
 
     /**
      * @param log receives each log line (one per condition met); the daemon passes a logger's warn
@@ -111,6 +117,19 @@ public final class CuptiCollector implements AutoCloseable {
 
     /** One turn of the decode loop: apply a requested pause/resume, start or restart a session when due, else decode. */
     public synchronized void step() {
+        try {
+            stepUnpublished();
+        } finally {
+            publish();
+        }
+    }
+
+    private void publish() {
+        published = new Status(state, condition, detail, bufferOverflows, sessionStarts);
+        publishedChip = chip;
+    }
+
+    private void stepUnpublished() {
         Boolean pauseWanted = requestedPause;
         if (pauseWanted != null) {
             requestedPause = null;
@@ -180,15 +199,16 @@ public final class CuptiCollector implements AutoCloseable {
             fail(e);
             return;
         }
-        for (PmSample s : result.samples()) {
-            accumulator.add(metricSet.roles(), s);
-        }
+        accumulate(result);
         if (result.hardwareBufferOverflow()) {
             bufferOverflows++;
             condition = Optional.of(CuptiCondition.BUFFER_OVERFLOW);
             detail = CuptiCondition.BUFFER_OVERFLOW.advice();
-            logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + " (" + chip + "): "
-                    + CuptiCondition.BUFFER_OVERFLOW.advice() + " (overflow " + bufferOverflows + ")");
+            if (Long.bitCount(bufferOverflows) == 1) {
+                // the 1st, 2nd, 4th, 8th …: a GPU that keeps overflowing must not flood the log
+                logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + " (" + chip + "): "
+                        + CuptiCondition.BUFFER_OVERFLOW.advice() + " (overflow " + bufferOverflows + ")");
+            }
             release();
             startSession();
         }
@@ -277,12 +297,15 @@ public final class CuptiCollector implements AutoCloseable {
         }
         release();
         state = State.PAUSED;
+        publish();
         logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " paused: counters released");
     }
 
     private void accumulate(PmDecodeResult result) {
-        for (PmSample s : result.samples()) {
-            accumulator.add(metricSet.roles(), s);
+        synchronized (intervalLock) {
+            for (PmSample s : result.samples()) {
+                accumulator.add(metricSet.roles(), s);
+            }
         }
     }
 
@@ -291,6 +314,7 @@ public final class CuptiCollector implements AutoCloseable {
         if (state == State.PAUSED || state == State.RETRYING) {
             state = State.STARTING;
             consecutiveRetries = 0;
+            publish();
             logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " resumed");
         }
     }
@@ -301,19 +325,24 @@ public final class CuptiCollector implements AutoCloseable {
         if (state != State.CLOSED) {
             release();
             state = State.CLOSED;
+            publish();
         }
     }
 
-    public synchronized Status status() {
-        return new Status(state, condition, detail, bufferOverflows, sessionStarts);
+    /** The status as of the end of the last step, pause, resume or close; never waits. */
+    public Status status() {
+        return published;
     }
 
     /** The means since the previous call, and the status; starts a new interval. */
-    public synchronized CuptiInterval takeInterval() {
-        Accumulator done = accumulator;
-        accumulator = new Accumulator();
-        return new CuptiInterval(sampler.deviceIndex(), chip, done.samples, Duration.ofNanos(done.coveredNanos),
-                done.means(), status());
+    public CuptiInterval takeInterval() {
+        Accumulator done;
+        synchronized (intervalLock) {
+            done = accumulator;
+            accumulator = new Accumulator();
+        }
+        return new CuptiInterval(sampler.deviceIndex(), publishedChip, done.samples, Duration.ofNanos(done.coveredNanos),
+                done.means(), published);
     }
 
     /** Time-weighted sums per role: a mean over samples of unequal length weights each by its span. */

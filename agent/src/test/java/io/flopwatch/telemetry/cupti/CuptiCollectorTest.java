@@ -212,6 +212,21 @@ class CuptiCollectorTest {
     }
 
     @Test
+    void repeatedOverflowsAreLoggedAtPowersOfTwoOnly() {
+        FakePmSampler sampler = new FakePmSampler("GA102");
+        CuptiCollector c = collector(sampler);
+        c.step();
+        for (int i = 0; i < 5; i++) {
+            sampler.decodes.add(new PmDecodeResult(List.of(), true));
+            c.step();
+        }
+        assertEquals(5, c.status().bufferOverflows());
+        assertEquals(6, c.status().sessionStarts());
+        assertEquals(3, log.size(), "overflows 1, 2 and 4: " + log);
+        assertTrue(log.get(2).endsWith("(overflow 4)"), log.get(2));
+    }
+
+    @Test
     void pauseReleasesTheCountersUntilResume() {
         FakePmSampler sampler = new FakePmSampler("GA102");
         CuptiCollector c = collector(sampler);
