@@ -75,6 +75,7 @@ class CuptiInAgentTest {
                 CuptiMetricSets.builtIn(), ticker, log::add, true, false);
         NvmlSource nvml = NvmlSource.simulated(SCENARIO.toAbsolutePath());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        String scrapeWithCupti;
         try (Sampler sampler = new Sampler(nvml::open, Collectors.builtIn(Set.of(Collectors.DEVICE, Collectors.GPM)),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), ticker, ANALYZE)) {
             sampler.setRecordSources(cupti::apply);
@@ -104,6 +105,7 @@ class CuptiInAgentTest {
             assertTrue(line(scrape, "flopwatch_cupti_up", "gpu=\"1\"").endsWith(" 1.0"), scrape);
             assertEquals("", line(scrape, "flopwatch_cupti_up", "gpu=\"0\""), "no CUPTI series where it is not used");
             assertTrue(line(scrape, "flopwatch_cupti_samples", "gpu=\"1\"").endsWith(" 1.0"), scrape);
+            scrapeWithCupti = scrape;
 
             AgentConfig.Web web = new AgentConfig.Web("127.0.0.1", 0, Optional.empty(), Optional.empty(), Map.of());
             try (MetricsServer server = new MetricsServer(web, new AgentConfig.Push(false, "/api/v1/throughput", 1024, false),
@@ -145,6 +147,23 @@ class CuptiInAgentTest {
         assertTrue(target.closed);
         assertEquals(List.of("CUPTI PM sampling on GPU 1 (GA100) paused: counters released",
                 "CUPTI PM sampling on GPU 1 (GA100) resumed"), log);
+        // last, as it skips (visibly) without promtool
+        assertEquals("", promtoolFindings(scrapeWithCupti), "promtool check metrics on the CUPTI series");
+    }
+
+    /** {@code promtool check metrics} on a scrape (Debian's prometheus package); skips visibly without it. */
+    private static String promtoolFindings(String scrape) throws Exception {
+        Path root = Path.of(System.getProperty("flopwatch.testPackages",
+                System.getProperty("user.home") + "/.cache/flopwatch/test-packages/root"));
+        Path promtool = root.resolve("usr/bin/promtool");
+        Assumptions.assumeTrue(Files.isExecutable(promtool), "promtool absent under " + root);
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(scrape.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String findings = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "promtool did not finish");
+        return findings.trim();
     }
 
     @Test
