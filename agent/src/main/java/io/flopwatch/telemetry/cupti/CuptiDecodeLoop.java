@@ -102,7 +102,9 @@ public final class CuptiDecodeLoop implements AutoCloseable {
 
     /**
      * Stops the thread (waiting at most {@code 2 × interval + 5 s} for a step in progress), then
-     * closes every collector so the counters are released even if the thread is stuck.
+     * closes every collector, which releases the counters. A thread still stuck in a CUPTI call
+     * after that holds its collector's lock: then nothing more is done here (the driver frees
+     * the counters of an exiting process).
      */
     @Override
     public void close() {
@@ -117,6 +119,13 @@ public final class CuptiDecodeLoop implements AutoCloseable {
                 t.join(interval.multipliedBy(2).plusSeconds(5).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                // Stuck in a CUPTI call, holding its collector: closing it would wait for that call
+                // forever. The driver releases the counters when the process exits.
+                log.accept("CUPTI decode thread " + threadName + " is still in a CUPTI call; "
+                        + "its counters are released when flopwatch exits");
+                return;
             }
         }
         for (CuptiCollector c : collectors) {

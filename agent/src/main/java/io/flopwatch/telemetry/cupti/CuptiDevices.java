@@ -265,8 +265,32 @@ public final class CuptiDevices implements AutoCloseable {
             all = new ArrayList<>(devices.values());
             devices.clear();
         }
+        // In parallel: each may wait up to its decode thread's join limit.
+        List<Thread> closing = new ArrayList<>();
         for (Device d : all) {
-            d.close();
+            if (d.loop == null) {
+                d.close();
+            } else {
+                Thread t = new Thread(d::close, "flopwatch-cupti-release-gpu" + d.gpu);
+                t.setDaemon(true);
+                t.start();
+                closing.add(t);
+            }
+        }
+        boolean allReleased = true;
+        for (Thread t : closing) {
+            try {
+                t.join(settings.decodeInterval().multipliedBy(2).plusSeconds(6).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            allReleased &= !t.isAlive();
+        }
+        for (Device d : all) {
+            allReleased &= d.loop == null || !d.loop.running();
+        }
+        if (!allReleased) {
+            return; // a decode thread is stuck in CUPTI: deinitializing under it is not safe
         }
         synchronized (targetLock) {
             if (target != null) {
