@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Live model FLOPs utilization (MFU) and bottleneck diagnosis for GPU nodes.",
         subcommands = {RunCommand.class, DemoCommand.class, SnapshotCommand.class, DoctorCommand.class, FlopsCommand.class, MfuCommand.class,
-            RooflineCommand.class, CommandLine.HelpCommand.class})
+            RooflineCommand.class, CuptiCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

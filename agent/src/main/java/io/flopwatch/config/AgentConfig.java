@@ -3,6 +3,8 @@ package io.flopwatch.config;
 import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.Recompute;
 import io.flopwatch.gpu.Precision;
+import io.flopwatch.telemetry.cupti.CuptiCollectorSettings;
+import io.flopwatch.telemetry.cupti.CuptiMode;
 import io.flopwatch.workload.LogFormat;
 import io.flopwatch.workload.ParserSettings;
 import io.flopwatch.workload.ThroughputScope;
@@ -24,7 +26,7 @@ import java.util.Set;
  * key is documented in docs/configuration.md.
  */
 public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporters exporters, Push push,
-                          List<WorkloadConfig> workloads) {
+                          List<WorkloadConfig> workloads, Cupti cupti) {
 
     public AgentConfig {
         workloads = List.copyOf(workloads);
@@ -202,6 +204,28 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
         public MetricsSource(URI url, String server, TokenCounters counters, Map<String, String> labels,
                              Duration interval, OptionalInt jobGpus) {
             this(url, server, counters, labels, interval, jobGpus, RequestLengths.NONE);
+        }
+    }
+
+    /**
+     * The CUPTI PM sampling collector (docs/cupti.md): the activity counters of GPUs without NVML
+     * GPM, or finer-grained ones.
+     *
+     * @param mode               off (default), auto (GPUs without GPM, where permission allows), on (every GPU)
+     * @param samplingInterval   the GPU's sampling interval, at least 10 ms
+     * @param decodeInterval     how often the decode thread empties the hardware buffer (≥ samplingInterval)
+     * @param library            libcupti to load instead of searching the usual places
+     * @param cudaDriverLibrary  libcuda to load instead of the driver's {@code libcuda.so.1}
+     * @param retryInterval      first wait before retrying a condition that may clear (doubles up to 16×)
+     * @param hardwareBufferBytes the PM sampling hardware buffer
+     */
+    public record Cupti(CuptiMode mode, Duration samplingInterval, Duration decodeInterval, Optional<Path> library,
+                        Optional<Path> cudaDriverLibrary, Duration retryInterval, long hardwareBufferBytes) {
+
+        /** The collector's settings; SYSCLK assumed 1 GHz (docs/cupti.md, "SYSCLK"). */
+        public CuptiCollectorSettings collectorSettings() {
+            return new CuptiCollectorSettings(samplingInterval, decodeInterval, hardwareBufferBytes, retryInterval,
+                    CuptiCollectorSettings.defaults().assumedSysclkHertz());
         }
     }
 }

@@ -6,6 +6,8 @@ import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.Recompute;
 import io.flopwatch.gpu.Precision;
 import io.flopwatch.telemetry.Collectors;
+import io.flopwatch.telemetry.cupti.CuptiCollectorSettings;
+import io.flopwatch.telemetry.cupti.CuptiMode;
 import io.flopwatch.workload.CustomPatternParser;
 import io.flopwatch.workload.LogFormat;
 import io.flopwatch.workload.ParserSettings;
@@ -79,7 +81,7 @@ public final class ConfigLoader {
 
     public static AgentConfig parse(String source, String text) {
         Node root = text.isBlank() ? LocatedTree.parseYaml(source, "{}") : LocatedTree.parseYaml(source, text);
-        root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads"));
+        root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads", "cupti"));
         AgentConfig.Sampling sampling = sampling(root.get("sampling"));
         List<AgentConfig.WorkloadConfig> workloads = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -94,7 +96,7 @@ public final class ConfigLoader {
             }
         }
         return new AgentConfig(web(root.get("web")), sampling, analysis(root.get("analysis")),
-                exporters(root.get("exporters")), push(root.get("push")), workloads);
+                exporters(root.get("exporters")), push(root.get("push")), workloads, cupti(root.get("cupti")));
     }
 
     private static AgentConfig.Web web(Node n) {
@@ -304,6 +306,61 @@ public final class ConfigLoader {
             token = Optional.of(BearerToken.of(file, secret));
         }
         return new AgentConfig.Push(n.boolOr("enabled", true), path, max, n.boolOr("allow_remote", false), token);
+    }
+
+    /**
+     * The {@code cupti} section. YAML 1.1 reads a bare {@code off}/{@code on} as a boolean, so
+     * {@code mode: off} arrives as false: both spellings are accepted.
+     */
+    private static AgentConfig.Cupti cupti(Node n) {
+        CuptiCollectorSettings d = CuptiCollectorSettings.defaults();
+        if (n == null) {
+            return new AgentConfig.Cupti(CuptiMode.OFF, d.samplingInterval(), d.decodeInterval(), Optional.empty(),
+                    Optional.empty(), d.retryInterval(), d.hardwareBufferBytes());
+        }
+        n.onlyKeys(Set.of("mode", "sampling_interval", "decode_interval", "library", "cuda_driver_library",
+                "retry_interval", "hardware_buffer_bytes"));
+        CuptiMode mode = CuptiMode.OFF;
+        Node m = n.get("mode");
+        if (m != null) {
+            String text = m.json().isBoolean() ? (m.json().asBoolean() ? "on" : "off") : m.asText();
+            mode = switch (text.toLowerCase(Locale.ROOT)) {
+                case "off" -> CuptiMode.OFF;
+                case "auto" -> CuptiMode.AUTO;
+                case "on" -> CuptiMode.ON;
+                default -> throw m.error("expected off, auto or on");
+            };
+        }
+        Duration sampling = n.get("sampling_interval") == null ? d.samplingInterval() : duration(n.get("sampling_interval"));
+        if (sampling.compareTo(CuptiCollectorSettings.MIN_SAMPLING_INTERVAL) < 0) {
+            throw n.get("sampling_interval").error("must be at least 10ms (the shortest PM sampling interval flopwatch "
+                    + "decodes reliably)");
+        }
+        Duration decode;
+        if (n.get("decode_interval") != null) {
+            decode = duration(n.get("decode_interval"));
+            if (decode.compareTo(sampling) < 0) {
+                throw n.get("decode_interval").error("must not be shorter than sampling_interval ("
+                        + sampling.toMillis() + " ms)");
+            }
+            if (decode.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw n.get("decode_interval").error("must be at most 10s (the hardware buffer would fill)");
+            }
+        } else {
+            decode = sampling.compareTo(d.decodeInterval()) > 0 ? sampling : d.decodeInterval();
+        }
+        Duration retry = n.get("retry_interval") == null ? d.retryInterval() : duration(n.get("retry_interval"));
+        if (retry.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw n.get("retry_interval").error("must be at least 1s");
+        }
+        long buffer = n.longOr("hardware_buffer_bytes", d.hardwareBufferBytes());
+        if (buffer < (1L << 20)) {
+            throw n.get("hardware_buffer_bytes").error("must be at least 1048576 (1 MiB)");
+        }
+        Optional<Path> library = n.get("library") == null ? Optional.empty() : Optional.of(readableFile(n.get("library")));
+        Optional<Path> driver = n.get("cuda_driver_library") == null ? Optional.empty()
+                : Optional.of(readableFile(n.get("cuda_driver_library")));
+        return new AgentConfig.Cupti(mode, sampling, decode, library, driver, retry, buffer);
     }
 
     private static AgentConfig.WorkloadConfig workload(Node w) {

@@ -1,6 +1,8 @@
 package io.flopwatch.daemon;
 
 import io.flopwatch.config.AgentConfig;
+import io.flopwatch.cupti.Cupti;
+import io.flopwatch.export.CuptiControl;
 import io.flopwatch.export.LogWriter;
 import io.flopwatch.export.MetricsServer;
 import io.flopwatch.export.SnapshotMetrics;
@@ -10,6 +12,9 @@ import io.flopwatch.telemetry.NvmlOpener;
 import io.flopwatch.telemetry.Sampler;
 import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
+import io.flopwatch.telemetry.cupti.CuptiDevices;
+import io.flopwatch.telemetry.cupti.CuptiMetricSets;
+import io.flopwatch.telemetry.cupti.CuptiMode;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -49,6 +54,8 @@ public final class Agent implements AutoCloseable {
     private OtlpMeterRegistry otlp;
     private Consumer<Snapshot> otlpListener;
     private Consumer<Snapshot> logListener;
+    /** CUPTI PM sampling per GPU; null with {@code cupti.mode: off}. */
+    private final CuptiDevices cupti;
 
     public Agent(AgentConfig config, NvmlOpener opener, Ticker ticker, PrintWriter logOut, String version)
             throws IOException {
@@ -61,6 +68,10 @@ public final class Agent implements AutoCloseable {
         AgentConfig.Sampling s = config.sampling();
         sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.collectors().contains(Collectors.XID),
                 s.interval(), s.deadline(), ticker, analyzer);
+        cupti = cuptiDevices(config, ticker);
+        if (cupti != null) {
+            sampler.setRecordSources(cupti::apply);
+        }
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);
         sampler.addListener(metrics::sync);
@@ -71,9 +82,13 @@ public final class Agent implements AutoCloseable {
     }
 
     private MetricsServer newServer(AgentConfig c) throws IOException {
-        return c.exporters().prometheus() || c.push().enabled()
+        MetricsServer s = c.exporters().prometheus() || c.push().enabled()
                 ? new MetricsServer(c.web(), c.push(), c.exporters().prometheus(), prometheus,
                         analyzer::pushSources, ticker) : null;
+        if (s != null && cupti != null) {
+            s.addLocalControl(CuptiControl.PATH, new CuptiControl(cupti, cupti.applyWithin()));
+        }
+        return s;
     }
 
     private void startLog(AgentConfig c) {
@@ -119,14 +134,27 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** The CUPTI devices for {@code cupti.mode} auto or on; libraries are loaded only when a GPU needs them. */
+    static CuptiDevices cuptiDevices(AgentConfig config, Ticker ticker) {
+        AgentConfig.Cupti c = config.cupti();
+        if (c.mode() == CuptiMode.OFF) {
+            return null;
+        }
+        return new CuptiDevices(c.mode(), c.collectorSettings(), () -> Cupti.target(c.library(), c.cudaDriverLibrary()),
+                CuptiMetricSets.builtIn(), ticker, line -> LOG.warn("{}", line),
+                config.sampling().collectors().contains(Collectors.GPM), true);
+    }
+
     /** Whether {@link #reload} can apply {@code next} to this agent (else it must be rebuilt). */
     public synchronized boolean reloadsInPlace(AgentConfig next) {
         AgentConfig.Sampling a = config.sampling();
         AgentConfig.Sampling b = next.sampling();
         // The collector set and the NVML library decide what each GPU's session does and which
-        // library it is; changing them means reopening NVML, i.e. a new sampler.
+        // library it is; changing them means reopening NVML, i.e. a new sampler. The CUPTI
+        // settings likewise decide the per-GPU profiling sessions.
         return a.collectors().equals(b.collectors()) && a.nvmlLibrary().equals(b.nvmlLibrary())
-                && a.simulate().equals(b.simulate());
+                && a.simulate().equals(b.simulate())
+                && config.cupti().equals(next.cupti()); // CUPTI sessions per GPU are set up with the agent
     }
 
     /**
@@ -174,7 +202,7 @@ public final class Agent implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 // Everything else is in force already; only the HTTP settings stay as they were.
                 config = new AgentConfig(config.web(), next.sampling(), next.analysis(), next.exporters(),
-                        config.push(), next.workloads());
+                        config.push(), next.workloads(), next.cupti());
                 throw new IOException("the new web/push settings could not be applied (the old ones stay; the rest "
                         + "of the new configuration is in force): " + e.getMessage(), e);
             }
@@ -252,6 +280,9 @@ public final class Agent implements AutoCloseable {
             otlp.close();
         }
         sampler.close(Duration.ofSeconds(2));
+        if (cupti != null) {
+            cupti.close(); // after the sampler: no cycle merges any more; releases the counters
+        }
         analyzer.close();
         prometheus.close();
         LOG.debug("agent stopped");

@@ -150,6 +150,42 @@ public final class MetricsServer implements AutoCloseable {
         server.start();
     }
 
+    /** A control for clients on this host only (e.g. CUPTI pause/resume): request → status and JSON body. */
+    @FunctionalInterface
+    public interface LocalControl {
+        /**
+         * @param method the HTTP method
+         * @param path   the request path
+         * @param header a request header's value by name, or null
+         */
+        Reply handle(String method, String path, java.util.function.Function<String, String> header);
+
+        record Reply(int status, String json) {
+        }
+    }
+
+    /**
+     * Serves {@code path} and below to loopback clients only (others get 403, whatever
+     * {@code listen_address} is); basic auth, when configured, applies as on every path. Call
+     * before {@link #start()}.
+     */
+    public void addLocalControl(String path, LocalControl control) {
+        server.createContext(path, ex -> handle(ex, e -> localControl(e, control)));
+    }
+
+    private void localControl(HttpExchange ex, LocalControl control) throws IOException {
+        if (!ex.getRemoteAddress().getAddress().isLoopbackAddress()) {
+            send(ex, 403, "text/plain; charset=utf-8", "this control is accepted from this host only\n");
+            return;
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            in.readNBytes(4096); // no body is expected; drain a small one
+        }
+        LocalControl.Reply r = control.handle(ex.getRequestMethod(), ex.getRequestURI().getPath(),
+                name -> ex.getRequestHeaders().getFirst(name));
+        send(ex, r.status(), "application/json; charset=utf-8", r.json());
+    }
+
     /** The port bound (useful with port 0). */
     public int port() {
         return server.getAddress().getPort();

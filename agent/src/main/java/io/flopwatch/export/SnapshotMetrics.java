@@ -48,12 +48,14 @@ public final class SnapshotMetrics {
     private final List<Meter> reasonMeters = new ArrayList<>();
     private String reasonShown;
     private final MigMetrics mig;
+    private final CuptiMetrics cuptiMetrics;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
         this.latest = latest;
         this.ticker = ticker;
         this.mig = new MigMetrics(registry, latest);
+        this.cuptiMetrics = new CuptiMetrics(registry, latest);
         Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
                 .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
                         + "(see flopwatch_nvml_unavailable for the reason)")
@@ -93,6 +95,7 @@ public final class SnapshotMetrics {
             syncWorkloadSource(w);
         }
         mig.sync(s);
+        cuptiMetrics.sync(s);
     }
 
     /**

@@ -44,7 +44,9 @@ public final class Collectors {
             // The first call per device takes only the opening sample and returns nothing;
             // from then on each call covers the interval since the previous cycle (≥ 100 ms,
             // which the config enforces).
-            if (nvml.gpmSupported(i)) {
+            boolean supported = nvml.gpmSupported(i);
+            into.gpmSupported(supported); // CUPTI's auto mode runs where this is false
+            if (supported) {
                 List<GpmMetric> metrics = nvml.gpmMetrics(i, OptionalInt.empty(), GPM_METRICS);
                 into.gpm(metrics);
                 migGpm(nvml, i, into);

@@ -29,6 +29,7 @@ import java.util.OptionalDouble;
  * @param xidErrors      Xid events seen on this GPU since the agent started (the {@code xid} collector)
  * @param lastXid        the last Xid seen, 0 when none
  * @param mig            the GPU's MIG devices and their GPM metrics; {@link MigInstances#NONE} when MIG is off
+ * @param activity       which source filled {@code gpm} (GPM or CUPTI) and the CUPTI collector's status
  */
 public record GpuRecord(
         int index,
@@ -42,7 +43,8 @@ public record GpuRecord(
         Map<String, CollectorResult> collectors,
         long xidErrors,
         long lastXid,
-        MigInstances mig) {
+        MigInstances mig,
+        ActivitySource activity) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
@@ -58,7 +60,8 @@ public record GpuRecord(
 
     /** A one-off reading (from {@code flopwatch snapshot}) as a record the analysis takes. */
     public static GpuRecord of(DeviceReading d, long nanoTime) {
-        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes()).mig(d.mig());
+        Builder b = new Builder(d.index()).gpm(d.gpm()).processes(d.processes()).mig(d.mig())
+                .gpmSupported(d.gpmSupported());
         d.identity().ifPresent(b::identity);
         d.sample().ifPresent(b::sample);
         Map<String, CollectorResult> results = new LinkedHashMap<>();
@@ -72,13 +75,19 @@ public record GpuRecord(
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
-                lastXid, mig);
+                lastXid, mig, activity);
     }
 
     /** The same record with the Xid counts the event thread has seen. */
     public GpuRecord withXid(long events, long last) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last,
-                mig);
+                mig, activity);
+    }
+
+    /** The same record with its activity fields (GPM ids and units) and their source replaced. */
+    public GpuRecord withActivity(Map<Integer, Double> activityValues, ActivitySource source) {
+        return new GpuRecord(index, identity, sample, activityValues, processes, sampledAtNanos, up, reason, collectors,
+                xidErrors, lastXid, mig, source);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -94,6 +103,7 @@ public record GpuRecord(
         private List<GpuProcess> processes = List.of();
         private final MigInstances.Builder mig = new MigInstances.Builder();
         private MigInstances migRead;
+        private Optional<Boolean> gpmSupported = Optional.empty();
 
         public Builder(int index) {
             this.index = index;
@@ -118,6 +128,12 @@ public record GpuRecord(
 
         public Builder gpmValue(int metricId, double value) {
             gpm.put(metricId, value);
+            return this;
+        }
+
+        /** Whether NVML GPM works on the GPU (the gpm collector asks every cycle). */
+        public Builder gpmSupported(boolean supported) {
+            this.gpmSupported = Optional.of(supported);
             return this;
         }
 
@@ -154,7 +170,7 @@ public record GpuRecord(
 
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
             return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0,
-                    migRead != null ? migRead : mig.build());
+                    migRead != null ? migRead : mig.build(), ActivitySource.ofNvml(!gpm.isEmpty(), gpmSupported));
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,8 @@ public final class Sampler implements AutoCloseable {
     private final Analyzer analyzer;
     private final AtomicReference<Snapshot> latest;
     private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
+    /** Adds what other sources measured to each cycle's records before the analysis (CUPTI); no native calls. */
+    private volatile UnaryOperator<List<GpuRecord>> recordSources = UnaryOperator.identity();
 
     private final boolean watchXid;
     private XidWatcher xid;
@@ -101,6 +104,15 @@ public final class Sampler implements AutoCloseable {
     /** Stops calling a listener added by {@link #addListener}. */
     public void removeListener(Consumer<Snapshot> listener) {
         listeners.remove(listener);
+    }
+
+    /**
+     * Sets what completes each cycle's records before the analysis: the CUPTI devices merge their
+     * interval means into the records' activity fields. Runs on the sampler's thread and must not
+     * make native calls (those belong to the source's own threads).
+     */
+    public void setRecordSources(UnaryOperator<List<GpuRecord>> sources) {
+        this.recordSources = sources;
     }
 
     public Duration interval() {
@@ -200,6 +212,11 @@ public final class Sampler implements AutoCloseable {
                 answeredSinceOpen = true;
                 retry = FIRST_RETRY;
             }
+        }
+        try {
+            records = new ArrayList<>(recordSources.apply(records));
+        } catch (RuntimeException e) {
+            LOG.warn("merging CUPTI values failed; this cycle has NVML's only", e);
         }
         long now = ticker.nanoTime();
         Analyzer.Result analysis = analyzer.analyze(records, now);
