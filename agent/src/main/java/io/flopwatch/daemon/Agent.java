@@ -90,7 +90,7 @@ public final class Agent implements AutoCloseable {
         servesMetrics = config.exporters().prometheus();
         server = config.exporters().prometheus() || config.push().enabled()
                 ? new MetricsServer(config.web(), config.push(), config.exporters().prometheus(), prometheus,
-                        analyzer.pushSources(), ticker) : null;
+                        analyzer.pushSources(), ticker, sampler::latest) : null;
     }
 
     public void start() {

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.flopwatch.config.AgentConfig;
+import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
 import io.flopwatch.workload.PushThroughputSource;
 import io.flopwatch.workload.ThroughputObservation;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -48,6 +50,10 @@ public final class MetricsServer implements AutoCloseable {
     private final Map<String, PushThroughputSource> pushSources;
     private final Ticker ticker;
     private final ObjectMapper json = new ObjectMapper();
+    private final SnapshotJson snapshotJson = new SnapshotJson(json);
+
+    /** Where the last snapshot is served as JSON (GET; docs/agent.md "Snapshot endpoint"). */
+    public static final String SNAPSHOT_PATH = "/api/v1/snapshot";
 
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, PrometheusMeterRegistry registry,
                          Map<String, PushThroughputSource> pushSources, Ticker ticker) throws IOException {
@@ -58,6 +64,16 @@ public final class MetricsServer implements AutoCloseable {
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
                          PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker)
             throws IOException {
+        this(web, push, serveMetrics, registry, pushSources, ticker, null);
+    }
+
+    /**
+     * @param snapshots the agent's last published snapshot, served read-only at {@link #SNAPSHOT_PATH}
+     *                  (with /metrics, under the same basic auth); null: no snapshot endpoint
+     */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker,
+                         Supplier<Snapshot> snapshots) throws IOException {
         this.web = web;
         this.push = push;
         this.registry = registry;
@@ -87,6 +103,9 @@ public final class MetricsServer implements AutoCloseable {
         server.setExecutor(executor);
         if (serveMetrics) {
             server.createContext("/metrics", ex -> handle(ex, this::metrics));
+            if (snapshots != null) {
+                server.createContext(SNAPSHOT_PATH, ex -> handle(ex, e -> snapshot(e, snapshots)));
+            }
         }
         if (push.enabled()) {
             server.createContext(push.path(), push.bearerToken().isPresent()
@@ -172,13 +191,28 @@ public final class MetricsServer implements AutoCloseable {
         send(ex, 200, contentType, registry.scrape(contentType));
     }
 
+    /**
+     * The last published snapshot as JSON ({@link SnapshotJson}; docs/agent.md). It formats what
+     * the sampler already published and never waits on a GPU, so a client polling it (flopwatch
+     * top) cannot slow sampling.
+     */
+    private void snapshot(HttpExchange ex, Supplier<Snapshot> snapshots) throws IOException {
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+            send(ex, 405, "text/plain; charset=utf-8", "use GET\n");
+            return;
+        }
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        send(ex, 200, "application/json; charset=utf-8", snapshotJson.toJsonText(snapshots.get()) + "\n");
+    }
+
     private void index(HttpExchange ex) throws IOException {
         if (!ex.getRequestURI().getPath().equals("/")) {
             send(ex, 404, "text/plain; charset=utf-8", "not found; metrics are at /metrics\n");
             return;
         }
         send(ex, 200, "text/html; charset=utf-8", "<html><head><title>flopwatch</title></head><body>"
-                + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p></body></html>\n");
+                + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p>"
+                + "<p><a href=\"" + SNAPSHOT_PATH + "\">" + SNAPSHOT_PATH + "</a> (JSON)</p></body></html>\n");
     }
 
     /**
