@@ -74,7 +74,7 @@ final class TopCommand implements Callable<Integer> {
     int height;
 
     @Option(names = "--view", defaultValue = "gpus",
-            description = "The --once frame's view: gpus, workloads or processes (default ${DEFAULT-VALUE}).")
+            description = "The first view: gpus, workloads or processes (default ${DEFAULT-VALUE}).")
     String view;
 
     @Option(names = "--ascii", description = "ASCII bars and sparklines instead of Unicode blocks.")
@@ -86,11 +86,16 @@ final class TopCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration refresh = parseInterval(interval);
+        ViewState.View firstView = parseView();
+        if (width < Screen.MIN_WIDTH || height < Screen.MIN_HEIGHT) {
+            throw new InputError("--width/--height", 0, 0, null, "the frame must be at least "
+                    + Screen.MIN_WIDTH + "x" + Screen.MIN_HEIGHT);
+        }
         quietLogs();
         AgentConfig agentConfig = loadConfig();
         try (SnapshotFeed feed = openFeed(agentConfig)) {
             if (once) {
-                return printOnce(feed, refresh);
+                return printOnce(feed, firstView);
             }
             try (Terminal terminal = TerminalBuilder.builder().system(true).name("flopwatch top").build()) {
                 if (Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(terminal.getType())) {
@@ -98,19 +103,21 @@ final class TopCommand implements Callable<Integer> {
                             "needs an interactive terminal; use --once to print one frame");
                 }
                 new TopTerminal(terminal, feed, refresh, monochrome || TopTerminal.noColorRequested(System.getenv()),
-                        ascii, ProcFs.system()).run();
+                        ascii, ProcFs.system(), firstView).run();
             }
         }
         return ExitStatus.OK.code();
     }
 
-    private int printOnce(SnapshotFeed feed, Duration refresh) throws IOException, InterruptedException {
-        ViewState.View v;
+    private ViewState.View parseView() {
         try {
-            v = ViewState.View.valueOf(view.toUpperCase(java.util.Locale.ROOT));
+            return ViewState.View.valueOf(view.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new InputError("--view", 0, 0, null, "expected gpus, workloads or processes, got '" + view + "'");
         }
+    }
+
+    private int printOnce(SnapshotFeed feed, ViewState.View v) throws IOException {
         JsonNode doc = feed.latest();
         TopData data = ProcFs.system().enrich(TopData.parse(doc));
         ViewState state = new ViewState(v, ViewState.Sort.INDEX, -1, false, false, false);
@@ -151,7 +158,7 @@ final class TopCommand implements Callable<Integer> {
                 why = "no daemon at " + target.getAuthority();
             }
         } else {
-            why = nvmlOptions.simulate != null ? "simulated" : "own sampler";
+            why = nvmlOptions.simulate != null ? "simulated" : "--nvml-library";
         }
         NvmlOpener opener;
         if (nvmlOptions.simulate != null || nvmlOptions.nvmlLibrary != null) {
@@ -171,7 +178,7 @@ final class TopCommand implements Callable<Integer> {
         } else {
             sampler.start();
         }
-        return new SnapshotFeed.Local(sampler, analyzer::close, "in-process sampler (" + why + ")");
+        return new SnapshotFeed.Local(sampler, analyzer::close, "own sampler: " + why);
     }
 
     /** How long --once waits for every GPU to answer with GPM rates before it prints what it has. */

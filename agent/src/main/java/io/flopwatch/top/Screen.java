@@ -43,8 +43,8 @@ public final class Screen {
     public static Frame render(TopData data, History history, ViewState state, Context ctx, int width, int height) {
         List<Line> lines = new ArrayList<>();
         if (width < MIN_WIDTH || height < MIN_HEIGHT) {
-            lines.add(new LineBuilder(width).add("flopwatch top: terminal too small (" + width + "x" + height
-                    + "; need " + MIN_WIDTH + "x" + MIN_HEIGHT + ")", Style.WARN).build());
+            lines.add(new LineBuilder(width).add("too small: " + width + "x" + height + " (need " + MIN_WIDTH + "x" + MIN_HEIGHT + ")",
+                    Style.WARN).build());
             return pad(lines, width, height);
         }
         lines.add(title(data, state, ctx, width));
@@ -83,14 +83,14 @@ public final class Screen {
         LineBuilder b = new LineBuilder(width).fill(Style.TITLE);
         b.add(" flopwatch top  ");
         b.add(data.gpus().size() + (data.gpus().size() == 1 ? " GPU" : " GPUs") + (data.simulated() ? " (simulated)" : ""));
-        if (!data.takenAt().isEmpty()) {
-            String t = data.takenAt();
-            b.add("  " + (t.length() >= 19 ? t.substring(11, 19) + "Z" : t));
-        }
         if (state.paused()) {
             b.add("  PAUSED");
         }
         b.add("  " + ctx.source());
+        if (!data.takenAt().isEmpty()) {
+            String t = data.takenAt();
+            b.add("  " + (t.length() >= 19 ? t.substring(11, 19) + "Z" : t));
+        }
         return b.build();
     }
 

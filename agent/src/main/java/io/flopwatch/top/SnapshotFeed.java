@@ -24,7 +24,7 @@ public interface SnapshotFeed extends AutoCloseable {
     /** The latest snapshot document. */
     JsonNode latest() throws IOException;
 
-    /** For the title line, e.g. "daemon http://127.0.0.1:9479". */
+    /** For the title line, e.g. "daemon 127.0.0.1:9479". */
     String describe();
 
     @Override
@@ -74,7 +74,7 @@ public interface SnapshotFeed extends AutoCloseable {
 
         @Override
         public String describe() {
-            return "daemon " + uri.getScheme() + "://" + uri.getAuthority();
+            return "daemon " + uri.getAuthority();
         }
     }
 

@@ -35,9 +35,11 @@ public final class TopTerminal {
     private final boolean monochrome;
     private final Screen.Context context;
     private final ProcFs procFs;
+    private final ViewState.View firstView;
 
     public TopTerminal(Terminal terminal, SnapshotFeed feed, Duration interval, boolean monochrome, boolean ascii,
-                       ProcFs procFs) {
+                       ProcFs procFs, ViewState.View firstView) {
+        this.firstView = firstView;
         this.terminal = terminal;
         this.feed = feed;
         this.interval = interval;
@@ -83,7 +85,7 @@ public final class TopTerminal {
 
     private void loop(Display display, AtomicBoolean resized, AtomicBoolean interrupted) throws IOException {
         NonBlockingReader reader = terminal.reader();
-        ViewState state = ViewState.initial();
+        ViewState state = new ViewState(firstView, ViewState.Sort.INDEX, -1, false, false, false);
         TopData data = TopData.waiting("waiting for the first snapshot");
         History history = History.empty();
         long nextFetch = 0;
