@@ -77,6 +77,10 @@ final class TopCommand implements Callable<Integer> {
             description = "The first view: gpus, workloads or processes (default ${DEFAULT-VALUE}).")
     String view;
 
+    @Option(names = "--gpu", paramLabel = "INDEX", defaultValue = "-1",
+            description = "Select this GPU at the start: its detail panel is shown.")
+    int selectedGpu;
+
     @Option(names = "--ascii", description = "ASCII bars and sparklines instead of Unicode blocks.")
     boolean ascii;
 
@@ -103,7 +107,8 @@ final class TopCommand implements Callable<Integer> {
                             "needs an interactive terminal; use --once to print one frame");
                 }
                 new TopTerminal(terminal, feed, refresh, monochrome || TopTerminal.noColorRequested(System.getenv()),
-                        ascii, ProcFs.system(), firstView).run();
+                        ascii, ProcFs.system(), new ViewState(firstView, ViewState.Sort.INDEX, selectedGpu, false,
+                        false, false)).run();
             }
         }
         return ExitStatus.OK.code();
@@ -120,7 +125,7 @@ final class TopCommand implements Callable<Integer> {
     private int printOnce(SnapshotFeed feed, ViewState.View v) throws IOException {
         JsonNode doc = feed.latest();
         TopData data = ProcFs.system().enrich(TopData.parse(doc));
-        ViewState state = new ViewState(v, ViewState.Sort.INDEX, -1, false, false, false);
+        ViewState state = new ViewState(v, ViewState.Sort.INDEX, selectedGpu, false, false, false);
         PrintWriter out = spec.commandLine().getOut();
         out.print(Screen.render(data, History.empty().with(data), state,
                 new Screen.Context(feed.describe(), ascii ? Screen.Glyphs.ASCII : Screen.Glyphs.UNICODE),

@@ -198,7 +198,7 @@ public final class Screen {
         out.add(header.build());
         List<TopData.Gpu> gpus = sortedGpus(data, state.sort());
         // Leave room for the detail panel of the selected GPU when there is some.
-        int detailRows = state.selectedGpu() >= 0 ? 7 : 0;
+        int detailRows = state.selectedGpu() >= 0 ? 8 : 0;
         int room = Math.max(1, bodyHeight - out.size() - detailRows);
         int selectedAt = gpus.stream().map(TopData.Gpu::index).toList().indexOf(state.selectedGpu());
         int first = selectedAt >= room ? selectedAt - room + 2 : 0;
@@ -290,8 +290,10 @@ public final class Screen {
                 + " MHz" + (g.throttle().isEmpty() ? "" : " (" + String.join(", ", g.throttle()) + ")")).build());
         out.add(new LineBuilder(width).add("   memory " + memory(g) + "  power " + power(g) + "  "
                 + (Double.isNaN(g.temperatureCelsius()) ? "-" : String.format(Locale.ROOT, "%.0f C",
-                g.temperatureCelsius())) + "  peak " + (g.precision().isEmpty() ? "" : g.precision() + " ")
-                + si(g.peakFlops(), "FLOP/s") + "  tensor estimate " + si(g.tensorFlopsEstimate(), "FLOP/s")).build());
+                g.temperatureCelsius()))).build());
+        out.add(new LineBuilder(width).add("   peak " + (g.precision().isEmpty() ? "" : g.precision() + " ")
+                + si(g.peakFlops(), "FLOP/s") + "  tensor-active estimate " + si(g.tensorFlopsEstimate(), "FLOP/s"))
+                .build());
         List<String> procs = data.processes().stream().filter(p -> p.gpu() == g.index())
                 .map(p -> p.pid() + (p.memoryBytes() >= 0 ? " (" + gib(p.memoryBytes()) + ")" : "")).toList();
         LineBuilder last = new LineBuilder(width).add("   diagnosis ").add(g.diagnosis().isEmpty() ? "-" : g.diagnosis(),

@@ -35,11 +35,11 @@ public final class TopTerminal {
     private final boolean monochrome;
     private final Screen.Context context;
     private final ProcFs procFs;
-    private final ViewState.View firstView;
+    private final ViewState firstState;
 
     public TopTerminal(Terminal terminal, SnapshotFeed feed, Duration interval, boolean monochrome, boolean ascii,
-                       ProcFs procFs, ViewState.View firstView) {
-        this.firstView = firstView;
+                       ProcFs procFs, ViewState firstState) {
+        this.firstState = firstState;
         this.terminal = terminal;
         this.feed = feed;
         this.interval = interval;
@@ -85,7 +85,7 @@ public final class TopTerminal {
 
     private void loop(Display display, AtomicBoolean resized, AtomicBoolean interrupted) throws IOException {
         NonBlockingReader reader = terminal.reader();
-        ViewState state = new ViewState(firstView, ViewState.Sort.INDEX, -1, false, false, false);
+        ViewState state = firstState;
         TopData data = TopData.waiting("waiting for the first snapshot");
         History history = History.empty();
         long nextFetch = 0;
