@@ -97,15 +97,18 @@ final class TopCommand implements Callable<Integer> {
         }
         quietLogs();
         AgentConfig agentConfig = loadConfig();
-        try (SnapshotFeed feed = openFeed(agentConfig)) {
-            if (once) {
+        if (once) {
+            try (SnapshotFeed feed = openFeed(agentConfig)) {
                 return printOnce(feed, firstView);
             }
-            try (Terminal terminal = TerminalBuilder.builder().system(true).name("flopwatch top").build()) {
-                if (Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(terminal.getType())) {
-                    throw new InputError("flopwatch top", 0, 0, null,
-                            "needs an interactive terminal; use --once to print one frame");
-                }
+        }
+        // The terminal first: without one there is nothing to sample for. dumb(true) allows a dumb
+        // terminal quietly, so the check below can say what to do instead of JLine's warning.
+        try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).name("flopwatch top").build()) {
+            if (Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(terminal.getType())) {
+                throw new InputError("top", 0, 0, null, "needs an interactive terminal; use --once to print one frame");
+            }
+            try (SnapshotFeed feed = openFeed(agentConfig)) {
                 new TopTerminal(terminal, feed, refresh, monochrome || TopTerminal.noColorRequested(System.getenv()),
                         ascii, ProcFs.system(), new ViewState(firstView, ViewState.Sort.INDEX, selectedGpu, false,
                         false, false)).run();

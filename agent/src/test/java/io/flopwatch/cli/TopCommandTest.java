@@ -105,6 +105,10 @@ class TopCommandTest {
         CliRun interval = CliRun.run("top", "--simulate", "--once", "--interval", "10ms");
         assertEquals(ExitStatus.BAD_INPUT.code(), interval.status());
         assertTrue(interval.err().contains("at least 100ms"), interval.err());
+        // The test JVM's stdin is a pipe, not a terminal: the live screen refuses and says what to use.
+        CliRun live = CliRun.run("top", "--simulate");
+        assertEquals(ExitStatus.BAD_INPUT.code(), live.status());
+        assertTrue(live.err().contains("needs an interactive terminal; use --once"), live.err());
     }
 
     /** Every GPU up with GPM rates, bounded: the agent's first cycles start its workers. */
