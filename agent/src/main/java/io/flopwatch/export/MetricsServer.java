@@ -51,6 +51,7 @@ public final class MetricsServer implements AutoCloseable {
     private final Ticker ticker;
     private final ObjectMapper json = new ObjectMapper();
     private final SnapshotJson snapshotJson = new SnapshotJson(json);
+    private final boolean servesSnapshot;
 
     /** Where the last snapshot is served as JSON (GET; docs/agent.md "Snapshot endpoint"). */
     public static final String SNAPSHOT_PATH = "/api/v1/snapshot";
@@ -77,6 +78,7 @@ public final class MetricsServer implements AutoCloseable {
         this.web = web;
         this.push = push;
         this.registry = registry;
+        this.servesSnapshot = serveMetrics && snapshots != null;
         this.pushSources = Map.copyOf(pushSources);
         this.ticker = ticker;
         InetSocketAddress address = new InetSocketAddress(web.host(), web.port());
@@ -212,7 +214,8 @@ public final class MetricsServer implements AutoCloseable {
         }
         send(ex, 200, "text/html; charset=utf-8", "<html><head><title>flopwatch</title></head><body>"
                 + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p>"
-                + "<p><a href=\"" + SNAPSHOT_PATH + "\">" + SNAPSHOT_PATH + "</a> (JSON)</p></body></html>\n");
+                + (servesSnapshot ? "<p><a href=\"" + SNAPSHOT_PATH + "\">" + SNAPSHOT_PATH + "</a> (JSON)</p>" : "")
+                + "</body></html>\n");
     }
 
     /**
