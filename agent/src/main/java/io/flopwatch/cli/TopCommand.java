@@ -162,6 +162,8 @@ final class TopCommand implements Callable<Integer> {
             try {
                 daemon.latest();
                 return daemon;
+            } catch (SnapshotFeed.Daemon.Unauthorized e) {
+                throw new InputError("--url", 0, 0, null, e.getMessage());
             } catch (IOException e) {
                 why = "no daemon at " + target.getAuthority();
             }

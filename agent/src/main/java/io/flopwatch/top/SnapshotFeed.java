@@ -64,6 +64,10 @@ public interface SnapshotFeed extends AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);
             }
+            if (r.statusCode() == 401) {
+                throw new Unauthorized(uri + " answered HTTP 401: set FLOPWATCH_TOP_AUTH=user:password "
+                        + "(one of the daemon's web.basic_auth_users)");
+            }
             if (r.statusCode() != 200) {
                 throw new IOException(uri + " answered HTTP " + r.statusCode()
                         + (r.statusCode() == 401 ? " (set FLOPWATCH_TOP_AUTH=user:password)" : "")
@@ -75,6 +79,15 @@ public interface SnapshotFeed extends AutoCloseable {
         @Override
         public String describe() {
             return "daemon " + uri.getAuthority();
+        }
+
+        /** The daemon is there but wants credentials: not a reason to sample behind its back. */
+        public static final class Unauthorized extends IOException {
+            private static final long serialVersionUID = 1L;
+
+            Unauthorized(String message) {
+                super(message);
+            }
         }
     }
 

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.config.ConfigLoader;
 import io.flopwatch.daemon.Agent;
+import io.flopwatch.export.MetricsServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
 import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
 import java.io.PrintWriter;
@@ -109,6 +115,21 @@ class TopCommandTest {
         CliRun live = CliRun.run("top", "--simulate");
         assertEquals(ExitStatus.BAD_INPUT.code(), live.status());
         assertTrue(live.err().contains("needs an interactive terminal; use --once"), live.err());
+    }
+
+    @Test
+    void aDaemonThatWantsCredentialsIsNotSampledBehindItsBack() throws Exception {
+        try (MetricsServer server = new MetricsServer(
+                new AgentConfig.Web("127.0.0.1", 0, Optional.empty(), Optional.empty(), Map.of("ops", "plain:pw")),
+                new AgentConfig.Push(false, "/api/v1/throughput", 256, false), true,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Map.of(), Ticker.system(),
+                () -> Snapshot.empty(Instant.EPOCH, 0, "not started"))) {
+            server.start();
+            CliRun r = CliRun.run("top", "--once", "--url",
+                    "http://127.0.0.1:" + server.port() + MetricsServer.SNAPSHOT_PATH);
+            assertEquals(ExitStatus.BAD_INPUT.code(), r.status(), r.out());
+            assertTrue(r.err().contains("HTTP 401: set FLOPWATCH_TOP_AUTH=user:password"), r.err());
+        }
     }
 
     /** Every GPU up with GPM rates, bounded: the agent's first cycles start its workers. */
