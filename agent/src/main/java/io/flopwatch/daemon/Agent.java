@@ -84,7 +84,7 @@ public final class Agent implements AutoCloseable {
     private MetricsServer newServer(AgentConfig c) throws IOException {
         MetricsServer s = c.exporters().prometheus() || c.push().enabled()
                 ? new MetricsServer(c.web(), c.push(), c.exporters().prometheus(), prometheus,
-                        analyzer::pushSources, ticker) : null;
+                        analyzer::pushSources, ticker, sampler::latest) : null;
         if (s != null && cupti != null) {
             s.addLocalControl(CuptiControl.PATH, new CuptiControl(cupti, cupti.applyWithin()));
         }

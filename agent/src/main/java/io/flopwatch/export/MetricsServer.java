@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.flopwatch.config.AgentConfig;
+import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
 import io.flopwatch.workload.PushThroughputSource;
 import io.flopwatch.workload.ThroughputObservation;
@@ -87,6 +88,11 @@ public final class MetricsServer implements AutoCloseable {
     /** Digests of credentials whose bcrypt check passed (see {@link #authorized}). */
     private final java.util.Set<String> bcryptPassed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final int BCRYPT_CACHE_ENTRIES = 64;
+    private final SnapshotJson snapshotJson = new SnapshotJson(json);
+    private final boolean servesSnapshot;
+
+    /** Where the last snapshot is served as JSON (GET; docs/agent.md "Snapshot endpoint"). */
+    public static final String SNAPSHOT_PATH = "/api/v1/snapshot";
 
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, PrometheusMeterRegistry registry,
                          Map<String, PushThroughputSource> pushSources, Ticker ticker) throws IOException {
@@ -97,20 +103,32 @@ public final class MetricsServer implements AutoCloseable {
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
                          PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker)
             throws IOException {
-        this(web, push, serveMetrics, registry, constant(Map.copyOf(pushSources)), ticker);
+        this(web, push, serveMetrics, registry, constant(Map.copyOf(pushSources)), ticker, null);
+    }
+
+    /** With a fixed set of push sources and the snapshot endpoint. */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker,
+                         Supplier<Snapshot> snapshots) throws IOException {
+        this(web, push, serveMetrics, registry, constant(Map.copyOf(pushSources)), ticker, snapshots);
     }
 
     private static Supplier<Map<String, PushThroughputSource>> constant(Map<String, PushThroughputSource> m) {
         return () -> m;
     }
 
-    /** @param pushSources asked on each push, so workloads reloaded under the server are found */
+    /**
+     * @param pushSources asked on each push, so workloads reloaded under the server are found
+     * @param snapshots   the agent's last published snapshot, served read-only at {@link #SNAPSHOT_PATH}
+     *                    (with /metrics, under the same basic auth); null: no snapshot endpoint
+     */
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
                          PrometheusMeterRegistry registry, Supplier<Map<String, PushThroughputSource>> pushSources,
-                         Ticker ticker) throws IOException {
+                         Ticker ticker, Supplier<Snapshot> snapshots) throws IOException {
         this.web = web;
         this.push = push;
         this.registry = registry;
+        this.servesSnapshot = serveMetrics && snapshots != null;
         this.pushSources = pushSources;
         this.ticker = ticker;
         InetSocketAddress address = new InetSocketAddress(web.host(), web.port());
@@ -137,6 +155,9 @@ public final class MetricsServer implements AutoCloseable {
         server.setExecutor(executor);
         if (serveMetrics) {
             server.createContext("/metrics", ex -> handle(ex, this::metrics));
+            if (snapshots != null) {
+                server.createContext(SNAPSHOT_PATH, ex -> handle(ex, e -> snapshot(e, snapshots)));
+            }
         }
         if (push.enabled()) {
             server.createContext(push.path(), push.bearerToken().isPresent()
@@ -258,13 +279,29 @@ public final class MetricsServer implements AutoCloseable {
         send(ex, 200, contentType, registry.scrape(contentType));
     }
 
+    /**
+     * The last published snapshot as JSON ({@link SnapshotJson}; docs/agent.md). It formats what
+     * the sampler already published and never waits on a GPU, so a client polling it (flopwatch
+     * top) cannot slow sampling.
+     */
+    private void snapshot(HttpExchange ex, Supplier<Snapshot> snapshots) throws IOException {
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+            send(ex, 405, "text/plain; charset=utf-8", "use GET\n");
+            return;
+        }
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        send(ex, 200, "application/json; charset=utf-8", snapshotJson.toJsonText(snapshots.get()) + "\n");
+    }
+
     private void index(HttpExchange ex) throws IOException {
         if (!ex.getRequestURI().getPath().equals("/")) {
             send(ex, 404, "text/plain; charset=utf-8", "not found; metrics are at /metrics\n");
             return;
         }
         send(ex, 200, "text/html; charset=utf-8", "<html><head><title>flopwatch</title></head><body>"
-                + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p></body></html>\n");
+                + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p>"
+                + (servesSnapshot ? "<p><a href=\"" + SNAPSHOT_PATH + "\">" + SNAPSHOT_PATH + "</a> (JSON)</p>" : "")
+                + "</body></html>\n");
     }
 
     /**
