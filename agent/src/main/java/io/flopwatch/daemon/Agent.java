@@ -1,5 +1,6 @@
 package io.flopwatch.daemon;
 
+import io.flopwatch.attribution.Attributor;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.export.LogWriter;
 import io.flopwatch.export.MetricsServer;
@@ -45,7 +46,7 @@ public final class Agent implements AutoCloseable {
         GpuCatalog catalog = GpuCatalog.load(config.analysis().gpuCatalog());
         analyzer = new LiveAnalyzer(config, catalog, ticker);
         AgentConfig.Sampling s = config.sampling();
-        sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.collectors().contains(Collectors.XID),
+        sampler = new Sampler(opener, Collectors.builtIn(s.collectors(), new Attributor(config.attribution(), ticker)), s.collectors().contains(Collectors.XID),
                 s.interval(), s.deadline(), ticker, analyzer);
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);

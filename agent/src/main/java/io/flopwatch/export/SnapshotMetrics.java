@@ -47,11 +47,13 @@ public final class SnapshotMetrics {
     private List<Meter> owner = new ArrayList<>();
     private final List<Meter> reasonMeters = new ArrayList<>();
     private String reasonShown;
+    private final ProcessMetrics processes;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
         this.latest = latest;
         this.ticker = ticker;
+        this.processes = new ProcessMetrics(registry, latest);
         Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
                 .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
                         + "(see flopwatch_nvml_unavailable for the reason)")
@@ -89,6 +91,7 @@ public final class SnapshotMetrics {
         for (WorkloadAnalysis w : s.workloads()) {
             syncWorkload(w);
         }
+        processes.sync(s);
     }
 
     private void syncNvml(Snapshot s) {

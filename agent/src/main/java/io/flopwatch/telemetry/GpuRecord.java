@@ -1,5 +1,6 @@
 package io.flopwatch.telemetry;
 
+import io.flopwatch.attribution.GpuAttribution;
 import io.flopwatch.nvml.DeviceSample;
 import io.flopwatch.nvml.GpmMetric;
 import io.flopwatch.nvml.GpuIdentity;
@@ -27,6 +28,8 @@ import java.util.OptionalDouble;
  * @param collectors     each collector's result on this device in the cycle that produced the values
  * @param xidErrors      Xid events seen on this GPU since the agent started (the {@code xid} collector)
  * @param lastXid        the last Xid seen, 0 when none
+ * @param attribution    the processes with their owners, utilization and jobs (the {@code processes}
+ *                       collector; docs/attribution.md); {@link GpuAttribution#NONE} when it is off
  */
 public record GpuRecord(
         int index,
@@ -39,7 +42,8 @@ public record GpuRecord(
         String reason,
         Map<String, CollectorResult> collectors,
         long xidErrors,
-        long lastXid) {
+        long lastXid,
+        GpuAttribution attribution) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
@@ -69,12 +73,13 @@ public record GpuRecord(
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
-                lastXid);
+                lastXid, attribution);
     }
 
     /** The same record with the Xid counts the event thread has seen. */
     public GpuRecord withXid(long events, long last) {
-        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last);
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last,
+                attribution);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -88,6 +93,7 @@ public record GpuRecord(
         private Optional<DeviceSample> sample = Optional.empty();
         private final Map<Integer, Double> gpm = new HashMap<>();
         private List<GpuProcess> processes = List.of();
+        private GpuAttribution attribution = GpuAttribution.NONE;
 
         public Builder(int index) {
             this.index = index;
@@ -120,8 +126,13 @@ public record GpuRecord(
             return this;
         }
 
+        public Builder attribution(GpuAttribution a) {
+            this.attribution = a;
+            return this;
+        }
+
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
-            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0);
+            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0, attribution);
         }
     }
 }
