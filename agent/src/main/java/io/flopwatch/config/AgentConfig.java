@@ -221,6 +221,12 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
                 Optional.of(Path.of("/etc/passwd")), Optional.of(Path.of("/var/log/pods")),
                 Optional.of(Path.of("/var/log/containers")), Optional.empty(), DEFAULT_MAX_PROCESSES_PER_GPU,
                 DEFAULT_COMMAND_MAX_CHARS, true);
+        /** The same limits, nothing read from the host (/proc, passwd, kubelet logs, job mapping). */
+        public Attribution withoutHost() {
+            return new Attribution(false, procRoot, Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), maxProcessesPerGpu, commandMaxChars, false);
+        }
+
         /** Nothing read beyond NVML. */
         public static final Attribution DISABLED = new Attribution(false, Path.of("/proc"), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_PROCESSES_PER_GPU,

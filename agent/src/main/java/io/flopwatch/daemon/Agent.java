@@ -46,7 +46,10 @@ public final class Agent implements AutoCloseable {
         GpuCatalog catalog = GpuCatalog.load(config.analysis().gpuCatalog());
         analyzer = new LiveAnalyzer(config, catalog, ticker);
         AgentConfig.Sampling s = config.sampling();
-        sampler = new Sampler(opener, Collectors.builtIn(s.collectors(), new Attributor(config.attribution(), ticker)), s.collectors().contains(Collectors.XID),
+        // Simulated GPUs list made-up PIDs: the host's /proc knows nothing about them.
+        AgentConfig.Attribution attribution = s.simulate().isPresent() ? config.attribution().withoutHost()
+                : config.attribution();
+        sampler = new Sampler(opener, Collectors.builtIn(s.collectors(), new Attributor(attribution, ticker)), s.collectors().contains(Collectors.XID),
                 s.interval(), s.deadline(), ticker, analyzer);
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);
