@@ -83,6 +83,11 @@ public final class Attributor {
         return new GpuAttribution(out, sorted.size() - out.size(), hpcJobs.jobs(index));
     }
 
+    /** The jobs dcgm-exporter's HPC job mapping lists for GPU {@code index}. */
+    public List<String> hpcJobs(int index) {
+        return hpcJobs.jobs(index);
+    }
+
     /** Who runs {@code pid}; {@link ProcessOwner#UNKNOWN} when attribution is off or the process is gone. */
     public ProcessOwner owner(long pid) {
         if (proc.isEmpty()) {

@@ -124,23 +124,7 @@ class ProcessMetricsTest {
     /** End to end: the simulated NVML lists PID 4242; the fixture /proc says it is a Slurm job's. */
     @Test
     void simulatedGpuProcessAttributedThroughTheSampler() throws Exception {
-        Path scenario = dir.resolve("procs.scenario");
-        Files.writeString(scenario, """
-                device
-                name NVIDIA H100 80GB HBM3 (Simulated)
-                uuid GPU-90de0000-0000-4000-8000-000000000000
-                pci_bus_id 00000000:18:00.0
-                architecture hopper
-                memory_total_bytes 80GiB
-                process 4242 used_bytes=68GiB sm=95
-                process 4243 used_bytes=1GiB sm=1
-                """);
-        Path proc = Files.createDirectories(dir.resolve("proc/4242"));
-        Files.writeString(proc.resolve("stat"), "4242 (python3) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0");
-        Files.writeString(proc.resolve("status"), "Uid:\t1001\t1001\t1001\t1001\n");
-        Files.writeString(proc.resolve("cmdline"), "python3\0train.py\0");
-        Files.writeString(proc.resolve("cgroup"), "0::/system.slice/slurmstepd.scope/job_4242/step_0/user/task_0\n");
-        Files.writeString(dir.resolve("passwd"), "alice:x:1001:100::/home/alice:/bin/sh\n");
+        Path scenario = fixture();
         AgentConfig config = ConfigLoader.parse("test", """
                 sampling:
                   collectors: [device, processes]
@@ -169,6 +153,56 @@ class ProcessMetricsTest {
             String text = registry.scrape();
             assertTrue(text.contains("slurm_job=\"4242\",user=\"alice\""), text);
             assertTrue(text.contains("flopwatch_process_sm_utilization_ratio{"), text);
+            String line = LogLines.json(sampler.latest());
+            assertTrue(line.contains("\"processes\":[{\"pid\":4242,\"used_gpu_memory_bytes\":73014444032,"
+                    + "\"sm_utilization_ratio\":0.95,\"command\":\"python3 train.py\",\"user\":\"alice\""), line);
+            assertTrue(line.contains("\"processes_omitted\":1"), line);
         }
+    }
+
+    /** flopwatch snapshot --json: each process with its owner, each GPU with its HPC jobs. */
+    @Test
+    void snapshotJsonCarriesOwners() throws Exception {
+        Path scenario = fixture();
+        Files.writeString(Files.createDirectories(dir.resolve("jobmap")).resolve("0"), "4242\n");
+        AgentConfig.Attribution settings = new AgentConfig.Attribution(true, dir.resolve("proc"),
+                Optional.of(dir.resolve("passwd")), Optional.empty(), Optional.empty(),
+                Optional.of(dir.resolve("jobmap")), 16, 64, true);
+        SimulatorControl.freezeClockAt(5);
+        try (var nvml = NvmlSource.simulated(scenario).open()) {
+            var reading = new io.flopwatch.telemetry.NodeReader(nvml, new FakeTicker(), d -> { })
+                    .read(Duration.ofMillis(100));
+            var doc = new ReadingJson(new com.fasterxml.jackson.databind.ObjectMapper(),
+                    new Attributor(settings, new FakeTicker())).toJson(reading);
+            var dev = doc.get("devices").get(0);
+            assertEquals("4242", dev.get("hpc_jobs").get(0).asText());
+            var p0 = dev.get("processes").get(0);
+            assertEquals(4242, p0.get("pid").asLong());
+            assertEquals("alice", p0.get("user").asText());
+            assertEquals("4242", p0.get("slurm_job").asText());
+            assertTrue(p0.get("k8s_pod").isNull());
+            assertTrue(dev.get("processes").get(1).get("command").isNull(), "PID 4243 is not in the fixture /proc");
+        }
+    }
+
+    private Path fixture() throws Exception {
+        Path scenario = dir.resolve("procs.scenario");
+        Files.writeString(scenario, """
+                device
+                name NVIDIA H100 80GB HBM3 (Simulated)
+                uuid GPU-90de0000-0000-4000-8000-000000000000
+                pci_bus_id 00000000:18:00.0
+                architecture hopper
+                memory_total_bytes 80GiB
+                process 4242 used_bytes=68GiB sm=95
+                process 4243 used_bytes=1GiB sm=1
+                """);
+        Path proc = Files.createDirectories(dir.resolve("proc/4242"));
+        Files.writeString(proc.resolve("stat"), "4242 (python3) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0");
+        Files.writeString(proc.resolve("status"), "Uid:\t1001\t1001\t1001\t1001\n");
+        Files.writeString(proc.resolve("cmdline"), "python3\0train.py\0");
+        Files.writeString(proc.resolve("cgroup"), "0::/system.slice/slurmstepd.scope/job_4242/step_0/user/task_0\n");
+        Files.writeString(dir.resolve("passwd"), "alice:x:1001:100::/home/alice:/bin/sh\n");
+        return scenario;
     }
 }
