@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Compute processes on a GPU, their per-process utilization, and who runs them.
  *
- * <p>The one state kept between calls is NVML's own: {@code nvmlDeviceGetProcessUtilization}
+ * <p>Besides the attributor's cache of /proc facts (keyed by PID and start time, so it never
+ * changes what is reported), the one state kept between calls is NVML's own: {@code nvmlDeviceGetProcessUtilization}
  * returns the samples newer than a timestamp the caller passes, so each GPU's newest sample time is
  * remembered to ask for exactly the last interval's samples (nvml.h). Per-process utilization is
  * optional: where NVML does not offer it, processes keep their memory and owner.
