@@ -157,6 +157,18 @@ class ProcessMetricsTest {
             assertTrue(line.contains("\"processes\":[{\"pid\":4242,\"used_gpu_memory_bytes\":73014444032,"
                     + "\"sm_utilization_ratio\":0.95,\"command\":\"python3 train.py\",\"user\":\"alice\""), line);
             assertTrue(line.contains("\"processes_omitted\":1"), line);
+
+            // The next cycle asks NVML only for samples newer than the last one seen: none while
+            // the simulated clock stands still (unknown, not 0), one again once it moves on.
+            ticker.advance(Duration.ofSeconds(1));
+            sampler.cycle();
+            assertEquals(OptionalDouble.empty(),
+                    sampler.latest().gpus().get(0).attribution().processes().get(0).smUtilizationRatio());
+            SimulatorControl.freezeClockAt(6);
+            ticker.advance(Duration.ofSeconds(1));
+            sampler.cycle();
+            assertEquals(OptionalDouble.of(0.95),
+                    sampler.latest().gpus().get(0).attribution().processes().get(0).smUtilizationRatio());
         }
     }
 
