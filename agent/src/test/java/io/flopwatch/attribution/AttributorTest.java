@@ -119,6 +119,17 @@ class AttributorTest {
         assertEquals(0, a.cachedProcesses(), "not on a GPU for " + Attributor.FORGET_AFTER + ": dropped");
     }
 
+    /** The real /proc of the machine running the tests: this JVM attributes itself. */
+    @Test
+    void thisJvmFromTheRealProc() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc here");
+        Attributor a = new Attributor(AgentConfig.Attribution.DEFAULTS, ticker);
+        ProcessOwner me = a.owner(ProcessHandle.current().pid());
+        assertTrue(me.command().startsWith("java"), me.toString());
+        assertTrue(me.user().equals(System.getProperty("user.name")) || me.user().matches("\\d+"),
+                "the passwd name, or the uid where /etc/passwd has none: " + me);
+    }
+
     @Test
     void offReadsNothing() {
         GpuAttribution g = Attributor.nvmlOnly().attribute(0, List.of(gpu(100, 1)), List.of());
