@@ -2,6 +2,7 @@ package io.flopwatch.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flopwatch.attribution.Attributor;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.config.ConfigLoader;
 import io.flopwatch.daemon.LiveAnalyzer;
@@ -66,7 +67,10 @@ final class SnapshotCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            var doc = new ReadingJson(mapper).toJson(reading);
+            // Simulated GPUs list made-up PIDs: the host's /proc knows nothing about them.
+            Attributor owners = reading.simulated() ? Attributor.nvmlOnly()
+                    : new Attributor(agentConfig.attribution(), Ticker.system());
+            var doc = new ReadingJson(mapper, owners).toJson(reading);
             doc.set("analysis", mapper.readTree(LogLines.json(analyzed)));
             out.println(mapper.writeValueAsString(doc));
         } else {

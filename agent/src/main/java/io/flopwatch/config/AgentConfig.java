@@ -26,7 +26,7 @@ import java.util.Set;
  * key is documented in docs/configuration.md.
  */
 public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporters exporters, Push push,
-                          List<WorkloadConfig> workloads, Cupti cupti) {
+                          List<WorkloadConfig> workloads, Cupti cupti, Attribution attribution) {
 
     public AgentConfig {
         workloads = List.copyOf(workloads);
@@ -227,5 +227,41 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
             return new CuptiCollectorSettings(samplingInterval, decodeInterval, hardwareBufferBytes, retryInterval,
                     CuptiCollectorSettings.defaults().assumedSysclkHertz());
         }
+    }
+
+    /**
+     * Process and job attribution (docs/attribution.md).
+     *
+     * @param enabled                 read /proc and the kubelet's log names; off: processes carry only NVML's values
+     * @param procRoot                the host's /proc (another path when it is mounted elsewhere)
+     * @param passwdFile              the host's passwd(5) file, for user names
+     * @param kubernetesPodLogs       the kubelet's /var/log/pods (pod namespace and name by UID)
+     * @param kubernetesContainerLogs the kubelet's /var/log/containers (container name by id)
+     * @param hpcJobMappingDir        dcgm-exporter's HPC job mapping directory; empty: not read
+     * @param maxProcessesPerGpu      processes exported one by one per GPU (most memory first); the rest are counted
+     * @param commandMaxChars         the {@code command} label's length limit
+     * @param readEnvironment         read SLURM_JOB_ID from /proc/PID/environ when the cgroup path has no job
+     */
+    public record Attribution(boolean enabled, Path procRoot, Optional<Path> passwdFile,
+                              Optional<Path> kubernetesPodLogs, Optional<Path> kubernetesContainerLogs,
+                              Optional<Path> hpcJobMappingDir, int maxProcessesPerGpu, int commandMaxChars,
+                              boolean readEnvironment) {
+        public static final int DEFAULT_MAX_PROCESSES_PER_GPU = 16;
+        public static final int DEFAULT_COMMAND_MAX_CHARS = 64;
+        /** The defaults of docs/configuration.md. */
+        public static final Attribution DEFAULTS = new Attribution(true, Path.of("/proc"),
+                Optional.of(Path.of("/etc/passwd")), Optional.of(Path.of("/var/log/pods")),
+                Optional.of(Path.of("/var/log/containers")), Optional.empty(), DEFAULT_MAX_PROCESSES_PER_GPU,
+                DEFAULT_COMMAND_MAX_CHARS, true);
+        /** The same limits, nothing read from the host (/proc, passwd, kubelet logs, job mapping). */
+        public Attribution withoutHost() {
+            return new Attribution(false, procRoot, Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), maxProcessesPerGpu, commandMaxChars, false);
+        }
+
+        /** Nothing read beyond NVML. */
+        public static final Attribution DISABLED = new Attribution(false, Path.of("/proc"), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_PROCESSES_PER_GPU,
+                DEFAULT_COMMAND_MAX_CHARS, false);
     }
 }

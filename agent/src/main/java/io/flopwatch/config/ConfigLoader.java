@@ -81,7 +81,7 @@ public final class ConfigLoader {
 
     public static AgentConfig parse(String source, String text) {
         Node root = text.isBlank() ? LocatedTree.parseYaml(source, "{}") : LocatedTree.parseYaml(source, text);
-        root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads", "cupti"));
+        root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads", "cupti", "attribution"));
         AgentConfig.Sampling sampling = sampling(root.get("sampling"));
         List<AgentConfig.WorkloadConfig> workloads = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -96,7 +96,42 @@ public final class ConfigLoader {
             }
         }
         return new AgentConfig(web(root.get("web")), sampling, analysis(root.get("analysis")),
-                exporters(root.get("exporters")), push(root.get("push")), workloads, cupti(root.get("cupti")));
+                exporters(root.get("exporters")), push(root.get("push")), workloads, cupti(root.get("cupti")),
+                attribution(root.get("attribution")));
+    }
+
+    private static AgentConfig.Attribution attribution(Node n) {
+        AgentConfig.Attribution d = AgentConfig.Attribution.DEFAULTS;
+        if (n == null) {
+            return d;
+        }
+        n.onlyKeys(Set.of("enabled", "proc_root", "passwd_file", "kubernetes_pod_logs", "kubernetes_container_logs",
+                "hpc_job_mapping_dir", "max_processes_per_gpu", "command_max_chars", "read_environment"));
+        int max = n.intOr("max_processes_per_gpu", d.maxProcessesPerGpu());
+        if (max < 0) {
+            throw n.get("max_processes_per_gpu").error("must be 0 (no per-process series) or more");
+        }
+        int chars = n.intOr("command_max_chars", d.commandMaxChars());
+        if (chars < 1) {
+            throw n.get("command_max_chars").error("must be at least 1");
+        }
+        return new AgentConfig.Attribution(n.boolOr("enabled", d.enabled()),
+                n.get("proc_root") == null ? d.procRoot() : Path.of(n.get("proc_root").asText()),
+                optionalPath(n, "passwd_file", d.passwdFile()),
+                optionalPath(n, "kubernetes_pod_logs", d.kubernetesPodLogs()),
+                optionalPath(n, "kubernetes_container_logs", d.kubernetesContainerLogs()),
+                optionalPath(n, "hpc_job_mapping_dir", d.hpcJobMappingDir()), max, chars,
+                n.boolOr("read_environment", d.readEnvironment()));
+    }
+
+    /** A path key; an empty string switches the default off. */
+    private static Optional<Path> optionalPath(Node n, String key, Optional<Path> fallback) {
+        Node v = n.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        String text = v.asText().trim();
+        return text.isEmpty() ? Optional.empty() : Optional.of(Path.of(text));
     }
 
     private static AgentConfig.Web web(Node n) {

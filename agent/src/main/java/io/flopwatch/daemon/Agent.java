@@ -1,5 +1,6 @@
 package io.flopwatch.daemon;
 
+import io.flopwatch.attribution.Attributor;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.cupti.Cupti;
 import io.flopwatch.export.CuptiControl;
@@ -66,7 +67,10 @@ public final class Agent implements AutoCloseable {
         GpuCatalog catalog = GpuCatalog.load(config.analysis().gpuCatalog());
         analyzer = new LiveAnalyzer(config, catalog, ticker);
         AgentConfig.Sampling s = config.sampling();
-        sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.collectors().contains(Collectors.XID),
+        // Simulated GPUs list made-up PIDs: the host's /proc knows nothing about them.
+        AgentConfig.Attribution attribution = s.simulate().isPresent() ? config.attribution().withoutHost()
+                : config.attribution();
+        sampler = new Sampler(opener, Collectors.builtIn(s.collectors(), new Attributor(attribution, ticker)), s.collectors().contains(Collectors.XID),
                 s.interval(), s.deadline(), ticker, analyzer);
         cupti = cuptiDevices(config, ticker);
         if (cupti != null) {
@@ -154,7 +158,8 @@ public final class Agent implements AutoCloseable {
         // settings likewise decide the per-GPU profiling sessions.
         return a.collectors().equals(b.collectors()) && a.nvmlLibrary().equals(b.nvmlLibrary())
                 && a.simulate().equals(b.simulate())
-                && config.cupti().equals(next.cupti()); // CUPTI sessions per GPU are set up with the agent
+                && config.cupti().equals(next.cupti()) // CUPTI sessions per GPU are set up with the agent
+                && config.attribution().equals(next.attribution()); // read by the processes collector
     }
 
     /**
@@ -202,7 +207,7 @@ public final class Agent implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 // Everything else is in force already; only the HTTP settings stay as they were.
                 config = new AgentConfig(config.web(), next.sampling(), next.analysis(), next.exporters(),
-                        config.push(), next.workloads(), next.cupti());
+                        config.push(), next.workloads(), next.cupti(), next.attribution());
                 throw new IOException("the new web/push settings could not be applied (the old ones stay; the rest "
                         + "of the new configuration is in force): " + e.getMessage(), e);
             }

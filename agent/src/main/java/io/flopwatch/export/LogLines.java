@@ -1,6 +1,8 @@
 package io.flopwatch.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flopwatch.attribution.AttributedProcess;
+import io.flopwatch.attribution.GpuAttribution;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flopwatch.analysis.GpuAnalysis;
@@ -54,6 +56,9 @@ public final class LogLines {
             num(g, "peak_flops", a.densePeakFlops());
             num(g, "tensor_flops_estimate", a.tensorFlopsEstimate());
             g.put("diagnosis", a.diagnosis().label());
+            if (r != null) {
+                attribution(g, r.attribution());
+            }
             if (r != null && r.mig().enabled()) {
                 mig(g, r);
             }
@@ -126,6 +131,28 @@ public final class LogLines {
             num(o, "tensor_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.ANY_TENSOR_UTIL).orElse(Double.NaN) / 100);
             d.memoryUsedBytes().ifPresent(b -> o.put("memory_used_bytes", b));
             o.put("processes", d.processes().size());
+        }
+    }
+
+    /** The GPU's attributed processes (capped as the metrics are) and HPC jobs; nothing when it has none. */
+    private static void attribution(ObjectNode g, GpuAttribution at) {
+        if (!at.processes().isEmpty()) {
+            ArrayNode procs = g.putArray("processes");
+            for (AttributedProcess p : at.processes()) {
+                ObjectNode o = procs.addObject();
+                o.put("pid", p.pid());
+                p.usedGpuMemoryBytes().ifPresentOrElse(b -> o.put("used_gpu_memory_bytes", b),
+                        () -> o.putNull("used_gpu_memory_bytes"));
+                num(o, "sm_utilization_ratio", p.smUtilizationRatio().orElse(Double.NaN));
+                ReadingJson.owner(o, p.owner());
+            }
+        }
+        if (at.omittedProcesses() > 0) {
+            g.put("processes_omitted", at.omittedProcesses());
+        }
+        if (!at.hpcJobs().isEmpty()) {
+            ArrayNode jobs = g.putArray("hpc_jobs");
+            at.hpcJobs().forEach(jobs::add);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.flopwatch.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flopwatch.attribution.Attributor;
+import io.flopwatch.attribution.ProcessOwner;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flopwatch.nvml.DeviceSample;
@@ -40,9 +42,17 @@ public final class ReadingJson {
             Map.entry(GpmMetric.NVLINK_TOTAL_RX_PER_SEC, "nvlink_rx_mebibytes_per_second"));
 
     private final ObjectMapper mapper;
+    private final Attributor attributor;
 
+    /** Processes with NVML's values only (no owners). */
     public ReadingJson(ObjectMapper mapper) {
+        this(mapper, Attributor.nvmlOnly());
+    }
+
+    /** Processes with their owners and the GPUs' HPC jobs (docs/attribution.md). */
+    public ReadingJson(ObjectMapper mapper, Attributor attributor) {
         this.mapper = mapper;
+        this.attributor = attributor;
     }
 
     public ObjectNode toJson(NodeReading reading) {
@@ -88,8 +98,11 @@ public final class ReadingJson {
             put(po, "used_gpu_memory_bytes", p.usedGpuMemoryBytes());
             put(po, "gpu_instance_id", p.gpuInstanceId());
             put(po, "compute_instance_id", p.computeInstanceId());
+            owner(po, attributor.owner(p.pid()));
         }
         mig(o, d);
+        ArrayNode jobs = o.putArray("hpc_jobs");
+        attributor.hpcJobs(d.index()).forEach(jobs::add);
         ArrayNode errors = o.putArray("errors");
         d.errors().forEach(errors::add);
         return o;
@@ -122,6 +135,27 @@ public final class ReadingJson {
                 po.put("pid", p.pid());
                 put(po, "used_gpu_memory_bytes", p.usedGpuMemoryBytes());
             }
+        }
+    }
+
+    /** A process's owner fields (docs/attribution.md), {@code null} when unknown. */
+    static void owner(ObjectNode o, ProcessOwner w) {
+        text(o, "command", w.command());
+        text(o, "user", w.user());
+        text(o, "container_id", w.containerId());
+        text(o, "container_runtime", w.containerRuntime());
+        text(o, "k8s_pod_uid", w.podUid());
+        text(o, "k8s_namespace", w.podNamespace());
+        text(o, "k8s_pod", w.podName());
+        text(o, "k8s_container", w.containerName());
+        text(o, "slurm_job", w.slurmJob());
+    }
+
+    private static void text(ObjectNode o, String field, String v) {
+        if (v.isEmpty()) {
+            o.putNull(field);
+        } else {
+            o.put(field, v);
         }
     }
 

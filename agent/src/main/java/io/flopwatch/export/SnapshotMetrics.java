@@ -49,6 +49,7 @@ public final class SnapshotMetrics {
     private String reasonShown;
     private final MigMetrics mig;
     private final CuptiMetrics cuptiMetrics;
+    private final ProcessMetrics processes;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
@@ -56,6 +57,7 @@ public final class SnapshotMetrics {
         this.ticker = ticker;
         this.mig = new MigMetrics(registry, latest);
         this.cuptiMetrics = new CuptiMetrics(registry, latest);
+        this.processes = new ProcessMetrics(registry, latest);
         Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
                 .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
                         + "(see flopwatch_nvml_unavailable for the reason)")
@@ -96,6 +98,7 @@ public final class SnapshotMetrics {
         }
         mig.sync(s);
         cuptiMetrics.sync(s);
+        processes.sync(s);
     }
 
     /**

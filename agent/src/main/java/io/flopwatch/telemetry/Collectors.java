@@ -1,5 +1,6 @@
 package io.flopwatch.telemetry;
 
+import io.flopwatch.attribution.Attributor;
 import io.flopwatch.nvml.GpmMetric;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,8 +33,13 @@ public final class Collectors {
     private Collectors() {
     }
 
-    /** The built-in per-cycle collectors named in {@code enabled}, in a fixed order ({@link #XID} is not one). */
+    /** The built-in per-cycle collectors named in {@code enabled}, without /proc attribution. */
     public static Map<String, Collector> builtIn(Set<String> enabled) {
+        return builtIn(enabled, Attributor.nvmlOnly());
+    }
+
+    /** The built-in per-cycle collectors named in {@code enabled}, in a fixed order ({@link #XID} is not one). */
+    public static Map<String, Collector> builtIn(Set<String> enabled, Attributor attributor) {
         Map<String, Collector> all = new LinkedHashMap<>();
         all.put(DEVICE, (nvml, i, into) -> {
             into.sample(nvml.sample(i));
@@ -52,7 +58,7 @@ public final class Collectors {
                 migGpm(nvml, i, into);
             }
         });
-        all.put(PROCESSES, (nvml, i, into) -> into.processes(nvml.computeProcesses(i)));
+        all.put(PROCESSES, new ProcessesCollector(attributor));
         all.keySet().retainAll(enabled);
         return all;
     }

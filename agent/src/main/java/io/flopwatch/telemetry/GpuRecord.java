@@ -1,5 +1,6 @@
 package io.flopwatch.telemetry;
 
+import io.flopwatch.attribution.GpuAttribution;
 import io.flopwatch.nvml.DeviceSample;
 import io.flopwatch.nvml.GpmMetric;
 import io.flopwatch.nvml.GpuIdentity;
@@ -30,6 +31,8 @@ import java.util.OptionalDouble;
  * @param lastXid        the last Xid seen, 0 when none
  * @param mig            the GPU's MIG devices and their GPM metrics; {@link MigInstances#NONE} when MIG is off
  * @param activity       which source filled {@code gpm} (GPM or CUPTI) and the CUPTI collector's status
+ * @param attribution    the processes with their owners, utilization and jobs (the {@code processes}
+ *                       collector; docs/attribution.md); {@link GpuAttribution#NONE} when it is off
  */
 public record GpuRecord(
         int index,
@@ -44,7 +47,8 @@ public record GpuRecord(
         long xidErrors,
         long lastXid,
         MigInstances mig,
-        ActivitySource activity) {
+        ActivitySource activity,
+        GpuAttribution attribution) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
@@ -75,19 +79,19 @@ public record GpuRecord(
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
-                lastXid, mig, activity);
+                lastXid, mig, activity, attribution);
     }
 
     /** The same record with the Xid counts the event thread has seen. */
     public GpuRecord withXid(long events, long last) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last,
-                mig, activity);
+                mig, activity, attribution);
     }
 
     /** The same record with its activity fields (GPM ids and units) and their source replaced. */
     public GpuRecord withActivity(Map<Integer, Double> activityValues, ActivitySource source) {
         return new GpuRecord(index, identity, sample, activityValues, processes, sampledAtNanos, up, reason, collectors,
-                xidErrors, lastXid, mig, source);
+                xidErrors, lastXid, mig, source, attribution);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -104,6 +108,7 @@ public record GpuRecord(
         private final MigInstances.Builder mig = new MigInstances.Builder();
         private MigInstances migRead;
         private Optional<Boolean> gpmSupported = Optional.empty();
+        private GpuAttribution attribution = GpuAttribution.NONE;
 
         public Builder(int index) {
             this.index = index;
@@ -168,9 +173,15 @@ public record GpuRecord(
             return mig.devices();
         }
 
+        public Builder attribution(GpuAttribution a) {
+            this.attribution = a;
+            return this;
+        }
+
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
             return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0,
-                    migRead != null ? migRead : mig.build(), ActivitySource.ofNvml(!gpm.isEmpty(), gpmSupported));
+                    migRead != null ? migRead : mig.build(), ActivitySource.ofNvml(!gpm.isEmpty(), gpmSupported),
+                    attribution);
         }
     }
 }

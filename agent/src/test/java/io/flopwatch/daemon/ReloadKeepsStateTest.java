@@ -114,7 +114,7 @@ class ReloadKeepsStateTest {
         AgentConfig broken = new AgentConfig(parsed.web(), parsed.sampling(), parsed.analysis(), parsed.exporters(),
                 parsed.push(), List.of(parsed.workloads().get(0), new AgentConfig.WorkloadConfig(good.name(),
                         "no-such-model-preset", good.mode(), good.seqLenTokens(), good.precision(), good.recompute(),
-                        good.gpus(), good.throughput())), parsed.cupti());
+                        good.gpus(), good.throughput())), parsed.cupti(), parsed.attribution());
         assertThrows(InputError.class, () -> analyzer.reconfigure(broken, GpuCatalog.builtIn()));
         List<WorkloadAnalysis> ws = analyzer.analyze(gpus, ticker.nanoTime()).workloads();
         assertEquals(List.of("steady"), ws.stream().map(WorkloadAnalysis::name).toList());
