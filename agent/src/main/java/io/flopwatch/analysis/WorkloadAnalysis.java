@@ -30,6 +30,8 @@ import java.util.List;
  * @param mfuDisagreement        1 when {@code mfu} and {@code reportedMfu} differ by more than
  *                               {@link WorkloadAnalyzer#MFU_DISAGREEMENT_TOLERANCE} (relative), 0
  *                               when they agree, NaN when either is unknown
+ * @param energy                 average power, joules per token and model FLOP/s per watt over the
+ *                               same window as tokens/s ({@link WorkloadEnergy#NONE} when not computed)
  */
 public record WorkloadAnalysis(
         String name,
@@ -51,10 +53,33 @@ public record WorkloadAnalysis(
         DiagnosisState diagnosis,
         double reportedMfu,
         double reportedTflopsPerGpu,
-        double mfuDisagreement) {
+        double mfuDisagreement,
+        WorkloadEnergy energy) {
 
     public WorkloadAnalysis {
         gpuIndexes = List.copyOf(gpuIndexes);
+        java.util.Objects.requireNonNull(energy, "energy");
+    }
+
+    /** Without energy figures. */
+    public WorkloadAnalysis(String name, String model, String mode, Precision precision, List<Integer> gpuIndexes,
+                            double tokensPerSecond, double modelFlopsPerToken, double hardwareFlopsPerToken,
+                            double achievedModelFlops, double achievedHardwareFlops, double peakFlops, double mfu,
+                            double hfu, double tensorFlopsEstimate, double hardwareEstimateRatio, double mfuGap,
+                            DiagnosisState diagnosis, double reportedMfu, double reportedTflopsPerGpu,
+                            double mfuDisagreement) {
+        this(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken, hardwareFlopsPerToken,
+                achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu, tensorFlopsEstimate,
+                hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu, mfuDisagreement,
+                WorkloadEnergy.NONE);
+    }
+
+    /** The same analysis with these energy figures. */
+    public WorkloadAnalysis withEnergy(WorkloadEnergy e) {
+        return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
+                hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
+                tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
+                mfuDisagreement, e);
     }
 
     /** A workload that reports no MFU of its own. */

@@ -10,6 +10,7 @@ import io.flopwatch.telemetry.NvmlOpener;
 import io.flopwatch.telemetry.Sampler;
 import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
+import io.flopwatch.telemetry.interconnect.NicMonitor;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -47,6 +48,10 @@ public final class Agent implements AutoCloseable {
         AgentConfig.Sampling s = config.sampling();
         sampler = new Sampler(opener, Collectors.builtIn(s.collectors()), s.collectors().contains(Collectors.XID),
                 s.interval(), s.deadline(), ticker, analyzer);
+        // Simulated GPUs have no place in this host's PCIe tree: pairing them with its real NICs would mislead.
+        if (s.collectors().contains(Collectors.INFINIBAND) && s.simulate().isEmpty()) {
+            sampler.readNics(NicMonitor.system(ticker));
+        }
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);
         sampler.addListener(metrics::sync);

@@ -47,11 +47,15 @@ public final class SnapshotMetrics {
     private List<Meter> owner = new ArrayList<>();
     private final List<Meter> reasonMeters = new ArrayList<>();
     private String reasonShown;
+    private final InterconnectMetrics interconnect;
+    private final EnergyMetrics energy;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
         this.latest = latest;
         this.ticker = ticker;
+        this.interconnect = new InterconnectMetrics(registry, latest);
+        this.energy = new EnergyMetrics(registry, latest);
         Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
                 .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
                         + "(see flopwatch_nvml_unavailable for the reason)")
@@ -89,6 +93,8 @@ public final class SnapshotMetrics {
         for (WorkloadAnalysis w : s.workloads()) {
             syncWorkload(w);
         }
+        interconnect.sync(s);
+        energy.sync(s);
     }
 
     private void syncNvml(Snapshot s) {
@@ -159,7 +165,7 @@ public final class SnapshotMetrics {
             analysis(t, i, "flopwatch.gpu.fp16.active", "ratio", "FP16 pipe activity (GPM FP16_UTIL)",
                     GpuAnalysis::fp16ActiveRatio);
             analysis(t, i, "flopwatch.gpu.nvlink.throughput", "bytes_per_second",
-                    "NVLink traffic, transmit plus receive (GPM NVLINK_TOTAL_TX/RX_PER_SEC)",
+                    "NVLink traffic, transmit plus receive (GPM NVLINK_TOTAL_TX/RX_PER_SEC; without GPM, NVML fields 138/139 summed over the links)",
                     GpuAnalysis::nvlinkBytesPerSecond);
             analysis(t, i, "flopwatch.gpu.pcie.throughput", "bytes_per_second",
                     "PCIe traffic, transmit plus receive (GPM PCIE_TX/RX_PER_SEC)", GpuAnalysis::pcieBytesPerSecond);

@@ -4,6 +4,7 @@ import io.flopwatch.nvml.DeviceSample;
 import io.flopwatch.nvml.GpmMetric;
 import io.flopwatch.nvml.GpuIdentity;
 import io.flopwatch.nvml.GpuProcess;
+import io.flopwatch.telemetry.interconnect.GpuInterconnect;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,8 @@ import java.util.OptionalDouble;
  * @param collectors     each collector's result on this device in the cycle that produced the values
  * @param xidErrors      Xid events seen on this GPU since the agent started (the {@code xid} collector)
  * @param lastXid        the last Xid seen, 0 when none
+ * @param interconnect   NVLink / PCIe counters and the nearest NIC (the {@code interconnect} and
+ *                       {@code infiniband} collectors); {@link GpuInterconnect#NONE} when not read
  */
 public record GpuRecord(
         int index,
@@ -39,12 +42,28 @@ public record GpuRecord(
         String reason,
         Map<String, CollectorResult> collectors,
         long xidErrors,
-        long lastXid) {
+        long lastXid,
+        GpuInterconnect interconnect) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
         processes = List.copyOf(processes);
         collectors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(collectors));
+        java.util.Objects.requireNonNull(interconnect, "interconnect");
+    }
+
+    /** A record without interconnect readings. */
+    public GpuRecord(int index, Optional<GpuIdentity> identity, Optional<DeviceSample> sample, Map<Integer, Double> gpm,
+                     List<GpuProcess> processes, long sampledAtNanos, boolean up, String reason,
+                     Map<String, CollectorResult> collectors, long xidErrors, long lastXid) {
+        this(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, xidErrors, lastXid,
+                GpuInterconnect.NONE);
+    }
+
+    /** The same record with other interconnect readings (the sampler adds the nearest NIC). */
+    public GpuRecord withInterconnect(GpuInterconnect i) {
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, xidErrors,
+                lastXid, i);
     }
 
     /** A GPM metric's value, empty when not measured. */
@@ -69,12 +88,13 @@ public record GpuRecord(
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
-                lastXid);
+                lastXid, interconnect);
     }
 
     /** The same record with the Xid counts the event thread has seen. */
     public GpuRecord withXid(long events, long last) {
-        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last);
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last,
+                interconnect);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -88,6 +108,7 @@ public record GpuRecord(
         private Optional<DeviceSample> sample = Optional.empty();
         private final Map<Integer, Double> gpm = new HashMap<>();
         private List<GpuProcess> processes = List.of();
+        private GpuInterconnect interconnect = GpuInterconnect.NONE;
 
         public Builder(int index) {
             this.index = index;
@@ -120,8 +141,14 @@ public record GpuRecord(
             return this;
         }
 
+        public Builder interconnect(GpuInterconnect i) {
+            this.interconnect = java.util.Objects.requireNonNull(i);
+            return this;
+        }
+
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
-            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0);
+            return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0,
+                    interconnect);
         }
     }
 }

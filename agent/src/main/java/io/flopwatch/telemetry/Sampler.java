@@ -2,6 +2,8 @@ package io.flopwatch.telemetry;
 
 import io.flopwatch.nvml.NvmlSession;
 import io.flopwatch.nvml.SystemInfo;
+import io.flopwatch.telemetry.interconnect.NicMonitor;
+import io.flopwatch.telemetry.interconnect.NodeNics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +66,8 @@ public final class Sampler implements AutoCloseable {
     private boolean answeredSinceOpen;
     private volatile boolean running;
     private Thread loop;
+    /** The {@code infiniband} collector; null when off. Runs on the sampler's thread, once per cycle. */
+    private NicMonitor nics;
 
     /**
      * @param deadline how long a cycle waits for the GPUs before it reports the late ones stale
@@ -99,6 +103,11 @@ public final class Sampler implements AutoCloseable {
 
     public Duration interval() {
         return interval;
+    }
+
+    /** Reads the node's RDMA ports each cycle (the {@code infiniband} collector); call before {@link #start()}. */
+    public void readNics(NicMonitor monitor) {
+        this.nics = monitor;
     }
 
     /** Starts the sampling thread. */
@@ -185,10 +194,16 @@ public final class Sampler implements AutoCloseable {
                 retry = FIRST_RETRY;
             }
         }
+        NodeNics nodeNics = NodeNics.NONE;
+        if (nics != null) {
+            NodeNics read = nics.read();
+            nodeNics = read;
+            records.replaceAll(r -> nics.attach(r, read));
+        }
         long now = ticker.nanoTime();
         Analyzer.Result analysis = analyzer.analyze(records, now);
         Snapshot s = new Snapshot(ticker.now(), now, control != null, control != null ? "" : nvmlReason, simulated,
-                system, records, analysis.gpus(), analysis.workloads(), summarize(records));
+                system, records, analysis.gpus(), analysis.workloads(), summarize(records), nodeNics);
         latest.set(s);
         for (Consumer<Snapshot> l : listeners) {
             try {
