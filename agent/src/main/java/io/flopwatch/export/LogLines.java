@@ -54,6 +54,9 @@ public final class LogLines {
             num(g, "peak_flops", a.densePeakFlops());
             num(g, "tensor_flops_estimate", a.tensorFlopsEstimate());
             g.put("diagnosis", a.diagnosis().label());
+            if (r != null) {
+                InterconnectJson.gpu(g, r, a);
+            }
         }
         ArrayNode workloads = root.putArray("workloads");
         for (WorkloadAnalysis w : s.workloads()) {
@@ -77,7 +80,9 @@ public final class LogLines {
                 o.put("reported_tflops_per_gpu", w.reportedTflopsPerGpu());
             }
             o.put("diagnosis", w.diagnosis().label());
+            InterconnectJson.workload(o, w);
         }
+        InterconnectJson.nics(root, s);
         return root.toString();
     }
 
@@ -93,7 +98,7 @@ public final class LogLines {
         for (WorkloadAnalysis w : s.workloads()) {
             sb.append(' ').append(w.name()).append(": MFU ").append(pct(w.mfu())).append(" HFU ").append(pct(w.hfu()))
                     .append(' ').append(si(w.tokensPerSecond())).append("tok/s est ").append(pct(w.hardwareEstimateRatio()))
-                    .append(' ').append(w.diagnosis().label()).append(" |");
+                    .append(' ').append(w.diagnosis().label()).append(InterconnectJson.human(w)).append(" |");
         }
         for (GpuAnalysis a : s.analyses()) {
             GpuRecord r = s.gpu(a.index()).orElse(null);
@@ -104,6 +109,9 @@ public final class LogLines {
             }
             sb.append(' ').append(pct(a.kernelActiveRatio())).append(" sm").append(pct(a.smActiveRatio()))
                     .append(" tc").append(pct(a.tensorActiveRatio())).append(' ').append(a.diagnosis().label());
+            if (r != null) {
+                sb.append(InterconnectJson.human(r, a));
+            }
         }
         return sb.toString();
     }
