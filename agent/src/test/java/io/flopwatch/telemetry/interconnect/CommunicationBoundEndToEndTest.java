@@ -117,6 +117,20 @@ class CommunicationBoundEndToEndTest {
             assertEquals(DiagnosisState.COMMUNICATION_BOUND, Diagnosis.ofWorkload(
                     busyNic.analyses().stream().map(GpuAnalysis::diagnosis).toList()));
             assertTrue(busyNic.nics().rates("mlx5_0", 1).isPresent());
+
+            // The same on /metrics: the port meters (which the demo, on simulated GPUs, cannot show).
+            var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                    io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            new io.flopwatch.export.SnapshotMetrics(registry, () -> busyNic, ticker, "test").sync(busyNic);
+            String text = registry.scrape();
+            String port = "link_layer=\"InfiniBand\",nic=\"mlx5_0\",port=\"1\"";
+            assertTrue(text.contains("flopwatch_nic_port_utilization_ratio{" + port + "} 0.7"), text);
+            assertTrue(text.contains("flopwatch_nic_port_throughput_bytes_per_second{direction=\"transmit\","
+                    + port + "} 3.5E10"), text); // 3.5e11 bytes in 10 s
+            assertTrue(text.contains("flopwatch_nic_port_rate_bytes_per_second{" + port + "} 5.0E10"), text);
+            assertTrue(text.contains("flopwatch_gpu_nic_utilization_ratio{gpu=\"0\""), text);
+            assertTrue(text.contains("flopwatch_gpu_nic_info{closeness=\"PIX\",gpu=\"0\""), text);
+            registry.close();
         }
     }
 
