@@ -195,15 +195,23 @@ public final class Sampler implements AutoCloseable {
             }
         }
         NodeNics nodeNics = NodeNics.NONE;
+        Snapshot.CollectorSummary nicSummary = null;
         if (nics != null) {
+            long t0 = ticker.nanoTime();
             NodeNics read = nics.read();
+            // Timed and reported like the per-GPU collectors (flopwatch_collector_*{collector="infiniband"}).
+            nicSummary = new Snapshot.CollectorSummary((ticker.nanoTime() - t0) / 1e9, read.error().isEmpty());
             nodeNics = read;
             records.replaceAll(r -> nics.attach(r, read));
         }
         long now = ticker.nanoTime();
         Analyzer.Result analysis = analyzer.analyze(records, now);
+        Map<String, Snapshot.CollectorSummary> summaries = summarize(records);
+        if (nicSummary != null) {
+            summaries.put(Collectors.INFINIBAND, nicSummary);
+        }
         Snapshot s = new Snapshot(ticker.now(), now, control != null, control != null ? "" : nvmlReason, simulated,
-                system, records, analysis.gpus(), analysis.workloads(), summarize(records), nodeNics);
+                system, records, analysis.gpus(), analysis.workloads(), summaries, nodeNics);
         latest.set(s);
         for (Consumer<Snapshot> l : listeners) {
             try {

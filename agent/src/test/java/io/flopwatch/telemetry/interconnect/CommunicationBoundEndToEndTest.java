@@ -117,6 +117,7 @@ class CommunicationBoundEndToEndTest {
             assertEquals(DiagnosisState.COMMUNICATION_BOUND, Diagnosis.ofWorkload(
                     busyNic.analyses().stream().map(GpuAnalysis::diagnosis).toList()));
             assertTrue(busyNic.nics().rates("mlx5_0", 1).isPresent());
+            assertTrue(busyNic.collectors().get(Collectors.INFINIBAND).success());
 
             // The same on /metrics: the port meters (which the demo, on simulated GPUs, cannot show).
             var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
