@@ -159,6 +159,13 @@ typedef struct sim_device {
     unsigned int nvlink_links;
     bool nvlink_down[SIM_MAX_NVLINKS];
     sim_fn nvlink_tx_kibps, nvlink_rx_kibps; /* KiB/s, all links together */
+    /* Interconnect errors and PCIe link degradation (docs/simulator.md, "Interconnect errors"):
+     * counters are the integral of a rate, so they only grow. */
+    sim_fn pcie_replays_per_s;
+    sim_fn nvlink_errors_per_s[4]; /* crc_flit, crc_data, replay, recovery: fields 38, 45, 52, 59 */
+    bool has_pcie_degraded;
+    unsigned int pcie_degraded_gen, pcie_degraded_width;
+    double pcie_degraded_from_s, pcie_degraded_to_s;
 
     bool has_ecc;
     unsigned long long ecc[NVML_MEMORY_ERROR_TYPE_COUNT][NVML_ECC_COUNTER_TYPE_COUNT];

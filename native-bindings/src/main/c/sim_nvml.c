@@ -146,7 +146,7 @@ static const char *const EXPORTED_NVML_FUNCTIONS[] = {
     "nvmlDeviceGetPowerManagementLimit", "nvmlDeviceGetTotalEnergyConsumption", "nvmlDeviceGetTemperature",
     "nvmlDeviceGetFanSpeed", "nvmlDeviceGetPcieThroughput", "nvmlDeviceGetCurrPcieLinkGeneration",
     "nvmlDeviceGetCurrPcieLinkWidth", "nvmlDeviceGetMaxPcieLinkGeneration", "nvmlDeviceGetMaxPcieLinkWidth",
-    "nvmlDeviceGetNvLinkState", "nvmlDeviceGetTotalEccErrors", "nvmlDeviceGetRetiredPages",
+    "nvmlDeviceGetNvLinkState", "nvmlDeviceGetPcieReplayCounter", "nvmlDeviceGetTotalEccErrors", "nvmlDeviceGetRetiredPages",
     "nvmlDeviceGetRemappedRows", "nvmlDeviceGetMigMode", "nvmlDeviceGetComputeRunningProcesses_v3",
     "nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetProcessUtilization", "nvmlDeviceGetFieldValues",
     "nvmlGpmQueryDeviceSupport", "nvmlGpmSampleAlloc", "nvmlGpmSampleFree", "nvmlGpmSampleGet",
@@ -807,14 +807,67 @@ static nvmlReturn_t pcie_link(const sim_device *D, unsigned int v, unsigned int 
     return NVML_SUCCESS;
 }
 
+/* ---- interconnect errors and PCIe link degradation (docs/simulator.md) ------------------------ */
+
+/* The current link while a `pcie_degraded` window holds, else the declared one. */
+static bool pcie_degraded_now(const sim_device *d, double t) {
+    return d->has_pcie_degraded && t >= d->pcie_degraded_from_s && t < d->pcie_degraded_to_s;
+}
+
+static unsigned int pcie_gen_now(const sim_device *d, double t) {
+    return pcie_degraded_now(d, t) ? d->pcie_degraded_gen : d->pcie_gen_cur;
+}
+
+static unsigned int pcie_width_now(const sim_device *d, double t) {
+    return pcie_degraded_now(d, t) ? d->pcie_degraded_width : d->pcie_width_cur;
+}
+
+/* A count driven by a rate: whole events so far, never decreasing. */
+static unsigned long long event_count(const sim_fn *rate, double t) {
+    double n = sim_fn_integral(rate, t);
+    return n > 0 ? to_u64(floor(n)) : 0;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetPcieReplayCounter(nvmlDevice_t device, unsigned int *value) {
+    ENTER_DEV(device);
+    if (!value) return NVML_ERROR_INVALID_ARGUMENT;
+    if (!sim_fn_present(&D->pcie_replays_per_s)) return NVML_ERROR_NOT_SUPPORTED;
+    *value = to_u32((double)event_count(&D->pcie_replays_per_s, sim_now(S)));
+    return NVML_SUCCESS;
+}
+
+/* Fields 38/45/52/59 (NVLink error totals over all lanes) and 94 (PCIe replays). */
+static nvmlReturn_t interconnect_field(const sim_device *d, nvmlFieldValue_t *v, double t) {
+    const sim_fn *rate;
+    switch (v->fieldId) {
+    case NVML_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[0]; break;
+    case NVML_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[1]; break;
+    case NVML_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[2]; break;
+    case NVML_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[3]; break;
+    case NVML_FI_DEV_PCIE_REPLAY_COUNTER: rate = &d->pcie_replays_per_s; break;
+    default: return NVML_ERROR_NOT_SUPPORTED;
+    }
+    if (v->fieldId != NVML_FI_DEV_PCIE_REPLAY_COUNTER && !d->nvlink_links) return NVML_ERROR_NOT_SUPPORTED;
+    if (!sim_fn_present(rate)) {
+        /* A healthy link: zero errors on an NVLink device, as NVML reports them. */
+        if (v->fieldId == NVML_FI_DEV_PCIE_REPLAY_COUNTER) return NVML_ERROR_NOT_SUPPORTED;
+        v->valueType = NVML_VALUE_TYPE_UNSIGNED_LONG_LONG;
+        v->value.ullVal = 0;
+        return NVML_SUCCESS;
+    }
+    v->valueType = NVML_VALUE_TYPE_UNSIGNED_LONG_LONG;
+    v->value.ullVal = event_count(rate, t);
+    return NVML_SUCCESS;
+}
+
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetCurrPcieLinkGeneration(nvmlDevice_t device, unsigned int *currLinkGen) {
     ENTER_DEV(device);
-    return pcie_link(D, D->pcie_gen_cur, currLinkGen);
+    return pcie_link(D, pcie_gen_now(D, sim_now(S)), currLinkGen);
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetCurrPcieLinkWidth(nvmlDevice_t device, unsigned int *currLinkWidth) {
     ENTER_DEV(device);
-    return pcie_link(D, D->pcie_width_cur, currLinkWidth);
+    return pcie_link(D, pcie_width_now(D, sim_now(S)), currLinkWidth);
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetMaxPcieLinkGeneration(nvmlDevice_t device, unsigned int *maxLinkGen) {
@@ -1017,7 +1070,7 @@ static nvmlReturn_t field_value(const sim_device *d, nvmlFieldValue_t *v, double
         return NVML_SUCCESS;
     }
     default:
-        return NVML_ERROR_NOT_SUPPORTED;
+        return interconnect_field(d, v, t);
     }
 }
 

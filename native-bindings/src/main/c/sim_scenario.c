@@ -543,6 +543,48 @@ static int parse_mig_line(parse_ctx *c, sim_device *d, char **tok, int ntok) {
     return -1;
 }
 
+/* Interconnect error rates and PCIe link degradation (docs/simulator.md, "Interconnect errors").
+ * Returns -1 when the key is not one of these, else whether the line parsed. */
+static int parse_interconnect_line(parse_ctx *c, sim_device *d, char **tok, int ntok) {
+    const char *k = tok[0];
+    if (!strcmp(k, "pcie_replays_per_s")) {
+        if (ntok != 2) return fail(c, "usage: pcie_replays_per_s <value or function>");
+        return parse_fn(c, tok[1], &d->pcie_replays_per_s);
+    }
+    if (!strcmp(k, "nvlink_errors_per_s")) {
+        static const char *const kinds[] = {"crc_flit", "crc_data", "replay", "recovery"};
+        if (ntok != 3) return fail(c, "usage: nvlink_errors_per_s <crc_flit|crc_data|replay|recovery> <value or function>");
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(tok[1], kinds[i])) return parse_fn(c, tok[2], &d->nvlink_errors_per_s[i]);
+        return fail(c, "nvlink_errors_per_s: unknown counter '%s' (crc_flit, crc_data, replay, recovery)", tok[1]);
+    }
+    if (!strcmp(k, "pcie_degraded")) {
+        const char *usage = "pcie_degraded <gen> <width> [from=<s>] [to=<s>]";
+        if (ntok < 3 || ntok > 5) return fail(c, "usage: %s", usage);
+        if (!d->has_pcie_link) return fail(c, "pcie_degraded: put pcie_gen and pcie_width first");
+        if (!parse_u32(tok[1], &d->pcie_degraded_gen) || !parse_u32(tok[2], &d->pcie_degraded_width) ||
+            d->pcie_degraded_gen == 0 || d->pcie_degraded_width == 0)
+            return fail(c, "pcie_degraded: expected a generation and a width above 0; %s", usage);
+        d->pcie_degraded_from_s = 0;
+        d->pcie_degraded_to_s = INFINITY;
+        for (int i = 3; i < ntok; i++) {
+            if (!strncmp(tok[i], "from=", 5)) {
+                if (!parse_double(tok[i] + 5, &d->pcie_degraded_from_s) || d->pcie_degraded_from_s < 0)
+                    return fail(c, "pcie_degraded: bad from '%s'", tok[i] + 5);
+            } else if (!strncmp(tok[i], "to=", 3)) {
+                if (!parse_double(tok[i] + 3, &d->pcie_degraded_to_s))
+                    return fail(c, "pcie_degraded: bad to '%s'", tok[i] + 3);
+            } else {
+                return fail(c, "pcie_degraded: unknown attribute '%s'; %s", tok[i], usage);
+            }
+        }
+        if (!(d->pcie_degraded_to_s > d->pcie_degraded_from_s)) return fail(c, "pcie_degraded: to must be after from");
+        d->has_pcie_degraded = true;
+        return true;
+    }
+    return -1;
+}
+
 /* MIG devices exist only while MIG mode is on; their GPU instances fit in the GPU's 7 slices and
  * their compute instances in their GPU instance's slices; MIG processes name a declared device. */
 static bool finish_mig(parse_ctx *c, sim_device *d) {
@@ -590,6 +632,8 @@ static bool parse_device_line(parse_ctx *c, sim_device *d, char **tok, int ntok,
     const char *k = tok[0];
     int mig = parse_mig_line(c, d, tok, ntok);
     if (mig >= 0) return mig == 1;
+    int interconnect = parse_interconnect_line(c, d, tok, ntok);
+    if (interconnect >= 0) return interconnect;
     if (!strcmp(k, "name")) {
         if (!rest || !*rest) return fail(c, "usage: name <device name ending in (Simulated)>");
         const char *suffix = "(Simulated)";

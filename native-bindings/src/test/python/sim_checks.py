@@ -174,7 +174,8 @@ nvmlDeviceGetCurrentClocksEventReasons nvmlDeviceGetPowerUsage nvmlDeviceGetEnfo
 nvmlDeviceGetPowerManagementLimit nvmlDeviceGetTotalEnergyConsumption nvmlDeviceGetTemperature
 nvmlDeviceGetFanSpeed nvmlDeviceGetPcieThroughput nvmlDeviceGetCurrPcieLinkGeneration
 nvmlDeviceGetCurrPcieLinkWidth nvmlDeviceGetMaxPcieLinkGeneration nvmlDeviceGetMaxPcieLinkWidth
-nvmlDeviceGetNvLinkState nvmlDeviceGetTotalEccErrors nvmlDeviceGetRetiredPages
+nvmlDeviceGetNvLinkState nvmlDeviceGetPcieReplayCounter nvmlDeviceGetTotalEccErrors
+nvmlDeviceGetRetiredPages
 nvmlDeviceGetRemappedRows nvmlDeviceGetMigMode nvmlDeviceGetComputeRunningProcesses_v3
 nvmlDeviceGetComputeRunningProcesses_v2 nvmlDeviceGetProcessUtilization nvmlDeviceGetFieldValues
 nvmlGpmQueryDeviceSupport nvmlGpmSampleAlloc nvmlGpmSampleFree nvmlGpmSampleGet
@@ -192,7 +193,7 @@ SIM_CONTROLS = ["flopwatchSimSetScenarioPath", "flopwatchSimLastError", "flopwat
 
 class Exports(unittest.TestCase):
     def test_exports_exactly_the_nvml_functions_and_controls(self):
-        self.assertEqual(len(NVML_FUNCTIONS), 64)
+        self.assertEqual(len(NVML_FUNCTIONS), 65)
         for name in NVML_FUNCTIONS + MIG_FUNCTIONS + SIM_CONTROLS:
             self.assertTrue(hasattr(LIB, name), name)
         nm = shutil.which("nm")

@@ -31,6 +31,8 @@ import java.util.List;
  *                               {@link WorkloadAnalyzer#MFU_DISAGREEMENT_TOLERANCE} (relative), 0
  *                               when they agree, NaN when either is unknown
  * @param source                 how its throughput source is doing ({@link SourceStatus#NONE} outside the live agent)
+ * @param energy                 average power, joules per token and model FLOP/s per watt over the
+ *                               same window as tokens/s ({@link WorkloadEnergy#NONE} when not computed)
  */
 public record WorkloadAnalysis(
         String name,
@@ -53,10 +55,33 @@ public record WorkloadAnalysis(
         double reportedMfu,
         double reportedTflopsPerGpu,
         double mfuDisagreement,
-        SourceStatus source) {
+        SourceStatus source,
+        WorkloadEnergy energy) {
 
     public WorkloadAnalysis {
         gpuIndexes = List.copyOf(gpuIndexes);
+        java.util.Objects.requireNonNull(energy, "energy");
+    }
+
+    /** Without source status or energy figures. */
+    public WorkloadAnalysis(String name, String model, String mode, Precision precision, List<Integer> gpuIndexes,
+                            double tokensPerSecond, double modelFlopsPerToken, double hardwareFlopsPerToken,
+                            double achievedModelFlops, double achievedHardwareFlops, double peakFlops, double mfu,
+                            double hfu, double tensorFlopsEstimate, double hardwareEstimateRatio, double mfuGap,
+                            DiagnosisState diagnosis, double reportedMfu, double reportedTflopsPerGpu,
+                            double mfuDisagreement) {
+        this(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken, hardwareFlopsPerToken,
+                achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu, tensorFlopsEstimate,
+                hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu, mfuDisagreement,
+                SourceStatus.NONE, WorkloadEnergy.NONE);
+    }
+
+    /** The same analysis with these energy figures. */
+    public WorkloadAnalysis withEnergy(WorkloadEnergy e) {
+        return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
+                hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
+                tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
+                mfuDisagreement, source, e);
     }
 
     /** The same analysis with its throughput source's status. */
@@ -64,7 +89,7 @@ public record WorkloadAnalysis(
         return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
                 hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
                 tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
-                mfuDisagreement, s);
+                mfuDisagreement, s, energy);
     }
 
     /** A workload that reports no MFU of its own. */
@@ -75,6 +100,6 @@ public record WorkloadAnalysis(
                             DiagnosisState diagnosis) {
         this(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken, hardwareFlopsPerToken,
                 achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu, tensorFlopsEstimate,
-                hardwareEstimateRatio, mfuGap, diagnosis, Double.NaN, Double.NaN, Double.NaN, SourceStatus.NONE);
+                hardwareEstimateRatio, mfuGap, diagnosis, Double.NaN, Double.NaN, Double.NaN);
     }
 }

@@ -133,6 +133,7 @@ final class SnapshotTable {
         if (s.analyses().stream().anyMatch(a -> Double.isNaN(a.tensorActiveRatio()))) {
             out.println("(no GPM on some GPUs: tensor activity, its estimate and most diagnosis rules need Hopper or newer)");
         }
+        InterconnectTable.print(s, out);
     }
 
     private static String tf(double flops) {

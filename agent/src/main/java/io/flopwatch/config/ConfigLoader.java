@@ -198,7 +198,8 @@ public final class ConfigLoader {
         Duration interval = DEFAULT_INTERVAL;
         Duration deadline = null;
         Set<String> collectors = new LinkedHashSet<>(
-                List.of(Collectors.DEVICE, Collectors.GPM, Collectors.PROCESSES, Collectors.XID));
+                List.of(Collectors.DEVICE, Collectors.GPM, Collectors.PROCESSES, Collectors.XID,
+                        Collectors.INTERCONNECT, Collectors.INFINIBAND));
         Optional<Path> library = Optional.empty();
         Optional<String> simulate = Optional.empty();
         if (n != null) {

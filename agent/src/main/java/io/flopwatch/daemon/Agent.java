@@ -16,6 +16,7 @@ import io.flopwatch.telemetry.Ticker;
 import io.flopwatch.telemetry.cupti.CuptiDevices;
 import io.flopwatch.telemetry.cupti.CuptiMetricSets;
 import io.flopwatch.telemetry.cupti.CuptiMode;
+import io.flopwatch.telemetry.interconnect.NicMonitor;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -75,6 +76,10 @@ public final class Agent implements AutoCloseable {
         cupti = cuptiDevices(config, ticker);
         if (cupti != null) {
             sampler.setRecordSources(cupti::apply);
+        }
+        // Simulated GPUs have no place in this host's PCIe tree: pairing them with its real NICs would mislead.
+        if (s.collectors().contains(Collectors.INFINIBAND) && s.simulate().isEmpty()) {
+            sampler.readNics(NicMonitor.system(ticker));
         }
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);

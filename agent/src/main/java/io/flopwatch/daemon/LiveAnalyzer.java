@@ -1,10 +1,13 @@
 package io.flopwatch.daemon;
 
+import io.flopwatch.analysis.EnergyAnalysis;
+import io.flopwatch.analysis.EnergyRate;
 import io.flopwatch.analysis.GpuAnalysis;
 import io.flopwatch.analysis.GpuAnalyzer;
 import io.flopwatch.analysis.WorkloadAnalysis;
 import io.flopwatch.analysis.MigShare;
 import io.flopwatch.analysis.WorkloadAnalyzer;
+import io.flopwatch.analysis.WorkloadEnergy;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.config.AgentConfig.GpuSelection;
 import io.flopwatch.flops.FlopCounter;
@@ -71,6 +74,8 @@ public final class LiveAnalyzer implements Analyzer {
         Map<WorkloadPhase, FlopsEstimate> estimates;
         final ThroughputSource source;
         final Map<WorkloadPhase, TokenRate> rates = new EnumMap<>(WorkloadPhase.class);
+        /** Average power per GPU (by UUID) over the same window as the token rates. */
+        final Map<String, EnergyRate> energy = new HashMap<>();
         /** 0: poll every cycle; else poll at most this often (a metrics endpoint's interval). */
         final long pollEveryNanos;
         final OptionalInt jobGpus;
@@ -430,9 +435,10 @@ public final class LiveAnalyzer implements Analyzer {
                 }
             }
             AgentConfig.WorkloadConfig c = b.config();
-            out.add(WorkloadAnalyzer.analyze(c.name(), c.model(), c.mode() == Mode.TRAIN ? "train" : "inference",
-                    c.precision(), modelPerToken, hardwarePerToken, tps, its, reportedMfu, reportedTflops)
-                    .withSource(sourceStatus(b, nanoTime)));
+            WorkloadAnalysis w = WorkloadAnalyzer.analyze(c.name(), c.model(),
+                    c.mode() == Mode.TRAIN ? "train" : "inference", c.precision(), modelPerToken, hardwarePerToken,
+                    tps, its, reportedMfu, reportedTflops);
+            out.add(w.withEnergy(energy(b, e.getValue(), gpus, nanoTime, w)).withSource(sourceStatus(b, nanoTime)));
         }
         return new Result(analyses, out);
     }
@@ -448,6 +454,39 @@ public final class LiveAnalyzer implements Analyzer {
         Optional<String> match = Optional.ofNullable(b.lastLogWriterSelection)
                 .map(sel -> sel.outcome().name().toLowerCase(java.util.Locale.ROOT));
         return new io.flopwatch.analysis.SourceStatus(b.config.throughput().source(), events, age, match);
+    }
+
+    /**
+     * Average power of the workload's GPUs over its throughput window, and from it joules per token
+     * and model FLOP/s per watt (docs/energy.md). Each GPU's energy counter is recorded at the time
+     * it was read; a GPU the workload no longer runs on is forgotten.
+     */
+    private static WorkloadEnergy energy(Bound b, List<Integer> indexes, List<GpuRecord> gpus, long nanoTime,
+                                         WorkloadAnalysis w) {
+        List<OptionalDouble> watts = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (GpuRecord g : gpus) {
+            if (!indexes.contains(g.index()) || g.identity().isEmpty()) {
+                continue;
+            }
+            String uuid = g.identity().get().uuid();
+            seen.add(uuid);
+            EnergyRate rate = b.energy.computeIfAbsent(uuid, k -> new EnergyRate(b.config.throughput().window()));
+            if (g.up()) {
+                rate.record(g.sampledAtNanos(), g.sample().map(x -> x.power().totalEnergyJoules())
+                        .orElse(OptionalDouble.empty()));
+            }
+            watts.add(rate.averageWatts(nanoTime));
+        }
+        b.energy.keySet().retainAll(seen);
+        OptionalDouble total = EnergyAnalysis.totalWatts(watts);
+        OptionalDouble tps = Double.isNaN(w.tokensPerSecond()) ? OptionalDouble.empty()
+                : OptionalDouble.of(w.tokensPerSecond());
+        OptionalDouble flops = Double.isNaN(w.achievedModelFlops()) ? OptionalDouble.empty()
+                : OptionalDouble.of(w.achievedModelFlops());
+        return new WorkloadEnergy(total.orElse(Double.NaN),
+                EnergyAnalysis.joulesPerToken(total, tps).orElse(Double.NaN),
+                EnergyAnalysis.modelFlopsPerSecondPerWatt(flops, total).orElse(Double.NaN));
     }
 
     /**

@@ -58,6 +58,7 @@ public final class LogLines {
             g.put("diagnosis", a.diagnosis().label());
             if (r != null) {
                 attribution(g, r.attribution());
+                InterconnectJson.gpu(g, r, a);
             }
             if (r != null && r.mig().enabled()) {
                 mig(g, r);
@@ -85,7 +86,9 @@ public final class LogLines {
                 o.put("reported_tflops_per_gpu", w.reportedTflopsPerGpu());
             }
             o.put("diagnosis", w.diagnosis().label());
+            InterconnectJson.workload(o, w);
         }
+        InterconnectJson.nics(root, s);
         return root.toString();
     }
 
@@ -101,7 +104,7 @@ public final class LogLines {
         for (WorkloadAnalysis w : s.workloads()) {
             sb.append(' ').append(w.name()).append(": MFU ").append(pct(w.mfu())).append(" HFU ").append(pct(w.hfu()))
                     .append(' ').append(si(w.tokensPerSecond())).append("tok/s est ").append(pct(w.hardwareEstimateRatio()))
-                    .append(' ').append(w.diagnosis().label()).append(" |");
+                    .append(' ').append(w.diagnosis().label()).append(InterconnectJson.human(w)).append(" |");
         }
         for (GpuAnalysis a : s.analyses()) {
             GpuRecord r = s.gpu(a.index()).orElse(null);
@@ -112,6 +115,9 @@ public final class LogLines {
             }
             sb.append(' ').append(pct(a.kernelActiveRatio())).append(" sm").append(pct(a.smActiveRatio()))
                     .append(" tc").append(pct(a.tensorActiveRatio())).append(' ').append(a.diagnosis().label());
+            if (r != null) {
+                sb.append(InterconnectJson.human(r, a));
+            }
         }
         return sb.toString();
     }

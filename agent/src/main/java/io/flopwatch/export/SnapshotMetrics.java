@@ -50,6 +50,8 @@ public final class SnapshotMetrics {
     private final MigMetrics mig;
     private final CuptiMetrics cuptiMetrics;
     private final ProcessMetrics processes;
+    private final InterconnectMetrics interconnect;
+    private final EnergyMetrics energy;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
@@ -58,6 +60,8 @@ public final class SnapshotMetrics {
         this.mig = new MigMetrics(registry, latest);
         this.cuptiMetrics = new CuptiMetrics(registry, latest);
         this.processes = new ProcessMetrics(registry, latest);
+        this.interconnect = new InterconnectMetrics(registry, latest);
+        this.energy = new EnergyMetrics(registry, latest);
         Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
                 .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
                         + "(see flopwatch_nvml_unavailable for the reason)")
@@ -99,6 +103,8 @@ public final class SnapshotMetrics {
         mig.sync(s);
         cuptiMetrics.sync(s);
         processes.sync(s);
+        interconnect.sync(s);
+        energy.sync(s);
     }
 
     /**
@@ -177,7 +183,7 @@ public final class SnapshotMetrics {
             analysis(t, i, "flopwatch.gpu.fp16.active", "ratio", "FP16 pipe activity (GPM FP16_UTIL)",
                     GpuAnalysis::fp16ActiveRatio);
             analysis(t, i, "flopwatch.gpu.nvlink.throughput", "bytes_per_second",
-                    "NVLink traffic, transmit plus receive (GPM NVLINK_TOTAL_TX/RX_PER_SEC)",
+                    "NVLink traffic, transmit plus receive (GPM NVLINK_TOTAL_TX/RX_PER_SEC; without GPM, NVML fields 138/139 summed over the links)",
                     GpuAnalysis::nvlinkBytesPerSecond);
             analysis(t, i, "flopwatch.gpu.pcie.throughput", "bytes_per_second",
                     "PCIe traffic, transmit plus receive (GPM PCIE_TX/RX_PER_SEC)", GpuAnalysis::pcieBytesPerSecond);

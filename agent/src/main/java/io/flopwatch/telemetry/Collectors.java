@@ -2,6 +2,7 @@ package io.flopwatch.telemetry;
 
 import io.flopwatch.attribution.Attributor;
 import io.flopwatch.nvml.GpmMetric;
+import io.flopwatch.telemetry.interconnect.InterconnectCollector;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,10 @@ public final class Collectors {
     public static final String PROCESSES = "processes";
     /** Xid error events, waited for on a thread of their own (not a per-cycle collector). */
     public static final String XID = "xid";
+    /** NVLink link states, per-link traffic and error counters, PCIe replays (field values; docs/interconnect.md). */
+    public static final String INTERCONNECT = "interconnect";
+    /** The node's InfiniBand / RoCE ports from sysfs, read once per cycle on the sampler's thread (not per GPU). */
+    public static final String INFINIBAND = "infiniband";
 
     /** What the GPM collector asks for: the activity ratios and interconnect rates the analysis uses. */
     static final int[] GPM_METRICS = {
@@ -28,12 +33,15 @@ public final class Collectors {
         GpmMetric.NVLINK_TOTAL_TX_PER_SEC, GpmMetric.NVLINK_TOTAL_RX_PER_SEC,
     };
 
-    public static final Set<String> NAMES = Set.of(DEVICE, GPM, PROCESSES, XID);
+    public static final Set<String> NAMES = Set.of(DEVICE, GPM, PROCESSES, XID, INTERCONNECT, INFINIBAND);
 
     private Collectors() {
     }
 
-    /** The built-in per-cycle collectors named in {@code enabled}, without /proc attribution. */
+    /**
+     * The built-in per-cycle collectors named in {@code enabled}, without /proc attribution, in a
+     * fixed order ({@link #XID} and {@link #INFINIBAND} are not per-GPU collectors).
+     */
     public static Map<String, Collector> builtIn(Set<String> enabled) {
         return builtIn(enabled, Attributor.nvmlOnly());
     }
@@ -59,6 +67,7 @@ public final class Collectors {
             }
         });
         all.put(PROCESSES, new ProcessesCollector(attributor));
+        all.put(INTERCONNECT, new InterconnectCollector());
         all.keySet().retainAll(enabled);
         return all;
     }

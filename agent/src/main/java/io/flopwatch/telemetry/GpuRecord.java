@@ -6,6 +6,7 @@ import io.flopwatch.nvml.GpmMetric;
 import io.flopwatch.nvml.GpuIdentity;
 import io.flopwatch.nvml.GpuProcess;
 import io.flopwatch.nvml.MigDevice;
+import io.flopwatch.telemetry.interconnect.GpuInterconnect;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,8 @@ import java.util.OptionalDouble;
  * @param activity       which source filled {@code gpm} (GPM or CUPTI) and the CUPTI collector's status
  * @param attribution    the processes with their owners, utilization and jobs (the {@code processes}
  *                       collector; docs/attribution.md); {@link GpuAttribution#NONE} when it is off
+ * @param interconnect   NVLink / PCIe counters and the nearest NIC (the {@code interconnect} and
+ *                       {@code infiniband} collectors); {@link GpuInterconnect#NONE} when not read
  */
 public record GpuRecord(
         int index,
@@ -48,12 +51,29 @@ public record GpuRecord(
         long lastXid,
         MigInstances mig,
         ActivitySource activity,
-        GpuAttribution attribution) {
+        GpuAttribution attribution,
+        GpuInterconnect interconnect) {
 
     public GpuRecord {
         gpm = Map.copyOf(gpm);
         processes = List.copyOf(processes);
         collectors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(collectors));
+        java.util.Objects.requireNonNull(interconnect, "interconnect");
+    }
+
+    /** A record with NVML's device readings only (no MIG, attribution or interconnect readings). */
+    public GpuRecord(int index, Optional<GpuIdentity> identity, Optional<DeviceSample> sample, Map<Integer, Double> gpm,
+                     List<GpuProcess> processes, long sampledAtNanos, boolean up, String reason,
+                     Map<String, CollectorResult> collectors, long xidErrors, long lastXid) {
+        this(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, xidErrors, lastXid,
+                MigInstances.NONE, ActivitySource.ofNvml(!gpm.isEmpty(), Optional.empty()), GpuAttribution.NONE,
+                GpuInterconnect.NONE);
+    }
+
+    /** The same record with other interconnect readings (the sampler adds the nearest NIC). */
+    public GpuRecord withInterconnect(GpuInterconnect i) {
+        return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, xidErrors,
+                lastXid, mig, activity, attribution, i);
     }
 
     /** A GPM metric's value, empty when not measured. */
@@ -79,19 +99,19 @@ public record GpuRecord(
     /** The same values marked stale: the device did not answer in time. */
     public GpuRecord stale(String why) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, false, why, collectors, xidErrors,
-                lastXid, mig, activity, attribution);
+                lastXid, mig, activity, attribution, interconnect);
     }
 
     /** The same record with the Xid counts the event thread has seen. */
     public GpuRecord withXid(long events, long last) {
         return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, collectors, events, last,
-                mig, activity, attribution);
+                mig, activity, attribution, interconnect);
     }
 
     /** The same record with its activity fields (GPM ids and units) and their source replaced. */
     public GpuRecord withActivity(Map<Integer, Double> activityValues, ActivitySource source) {
         return new GpuRecord(index, identity, sample, activityValues, processes, sampledAtNanos, up, reason, collectors,
-                xidErrors, lastXid, mig, source, attribution);
+                xidErrors, lastXid, mig, source, attribution, interconnect);
     }
 
     /** The outcome of one collector on one device in one cycle. */
@@ -109,6 +129,7 @@ public record GpuRecord(
         private MigInstances migRead;
         private Optional<Boolean> gpmSupported = Optional.empty();
         private GpuAttribution attribution = GpuAttribution.NONE;
+        private GpuInterconnect interconnect = GpuInterconnect.NONE;
 
         public Builder(int index) {
             this.index = index;
@@ -178,10 +199,15 @@ public record GpuRecord(
             return this;
         }
 
+        public Builder interconnect(GpuInterconnect i) {
+            this.interconnect = java.util.Objects.requireNonNull(i);
+            return this;
+        }
+
         public GpuRecord build(long sampledAtNanos, boolean up, String reason, Map<String, CollectorResult> results) {
             return new GpuRecord(index, identity, sample, gpm, processes, sampledAtNanos, up, reason, results, 0, 0,
                     migRead != null ? migRead : mig.build(), ActivitySource.ofNvml(!gpm.isEmpty(), gpmSupported),
-                    attribution);
+                    attribution, interconnect);
         }
     }
 }

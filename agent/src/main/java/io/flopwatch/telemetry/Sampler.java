@@ -2,6 +2,8 @@ package io.flopwatch.telemetry;
 
 import io.flopwatch.nvml.NvmlSession;
 import io.flopwatch.nvml.SystemInfo;
+import io.flopwatch.telemetry.interconnect.NicMonitor;
+import io.flopwatch.telemetry.interconnect.NodeNics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,6 +70,8 @@ public final class Sampler implements AutoCloseable {
     private boolean answeredSinceOpen;
     private volatile boolean running;
     private Thread loop;
+    /** The {@code infiniband} collector; null when off. Runs on the sampler's thread, once per cycle. */
+    private NicMonitor nics;
 
     /**
      * @param deadline how long a cycle waits for the GPUs before it reports the late ones stale
@@ -126,6 +130,11 @@ public final class Sampler implements AutoCloseable {
     public void retime(Duration interval, Duration deadline) {
         this.interval = interval;
         this.deadline = deadline;
+    }
+
+    /** Reads the node's RDMA ports each cycle (the {@code infiniband} collector); call before {@link #start()}. */
+    public void readNics(NicMonitor monitor) {
+        this.nics = monitor;
     }
 
     /** Starts the sampling thread. */
@@ -218,10 +227,24 @@ public final class Sampler implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("merging CUPTI values failed; this cycle has NVML's only", e);
         }
+        NodeNics nodeNics = NodeNics.NONE;
+        Snapshot.CollectorSummary nicSummary = null;
+        if (nics != null) {
+            long t0 = ticker.nanoTime();
+            NodeNics read = nics.read();
+            // Timed and reported like the per-GPU collectors (flopwatch_collector_*{collector="infiniband"}).
+            nicSummary = new Snapshot.CollectorSummary((ticker.nanoTime() - t0) / 1e9, read.error().isEmpty());
+            nodeNics = read;
+            records.replaceAll(r -> nics.attach(r, read));
+        }
         long now = ticker.nanoTime();
         Analyzer.Result analysis = analyzer.analyze(records, now);
+        Map<String, Snapshot.CollectorSummary> summaries = summarize(records);
+        if (nicSummary != null) {
+            summaries.put(Collectors.INFINIBAND, nicSummary);
+        }
         Snapshot s = new Snapshot(ticker.now(), now, control != null, control != null ? "" : nvmlReason, simulated,
-                system, records, analysis.gpus(), analysis.workloads(), summarize(records));
+                system, records, analysis.gpus(), analysis.workloads(), summaries, nodeNics);
         latest.set(s);
         for (Consumer<Snapshot> l : listeners) {
             try {

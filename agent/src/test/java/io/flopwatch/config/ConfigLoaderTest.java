@@ -22,7 +22,8 @@ class ConfigLoaderTest {
         assertEquals(9479, c.web().port());
         assertEquals(Duration.ofSeconds(1), c.sampling().interval());
         assertEquals(Duration.ofMillis(500), c.sampling().deadline());
-        assertEquals(4, c.sampling().collectors().size());
+        assertEquals(java.util.Set.of("device", "gpm", "processes", "xid", "interconnect", "infiniband"),
+                c.sampling().collectors());
         assertEquals(Precision.BF16, c.analysis().defaultPrecision());
         assertTrue(c.exporters().prometheus());
         assertTrue(c.push().enabled());

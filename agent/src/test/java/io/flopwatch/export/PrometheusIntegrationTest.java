@@ -164,6 +164,12 @@ class PrometheusIntegrationTest {
         collectExprs(dashboard.path("panels"), exprs);
         assertTrue(exprs.size() >= 20, "dashboard expressions found: " + exprs.size());
         for (String expr : exprs) {
+            if (expr.contains("flopwatch_nic_port_")) {
+                // The demo's GPUs are simulated, and the agent pairs no real NICs with simulated
+                // GPUs (docs/interconnect.md): no port series here. The port meters are checked on
+                // a fixture sysfs tree (CommunicationBoundEndToEndTest).
+                continue;
+            }
             awaitSeries(substituteVariables(expr), -1);
         }
         // template variables: label_values(selector, label) needs the selector to return that label

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * An initialized NVML (real or simulated), the only way flopwatch reads NVIDIA GPUs. Devices
@@ -79,6 +80,13 @@ public interface NvmlSession extends AutoCloseable {
     default List<MigDevice> migDevices(int index) {
         return List.of();
     }
+
+    /**
+     * PCIe replays since the driver loaded ({@code nvmlDeviceGetPcieReplayCounter}): link-level
+     * retransmissions of corrupted packets; a count that keeps rising marks a marginal link.
+     * Empty when NVML does not offer it.
+     */
+    OptionalLong pcieReplayCounter(int index);
 
     /** Whether the device supports GPM ({@code nvmlGpmQueryDeviceSupport}; Hopper and newer). */
     boolean gpmSupported(int index);

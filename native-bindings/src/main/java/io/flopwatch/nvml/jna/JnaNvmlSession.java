@@ -813,6 +813,14 @@ public final class JnaNvmlSession implements NvmlSession {
                 processesOf(mig));
     }
 
+    @Override
+    public OptionalLong pcieReplayCounter(int index) {
+        try (Guard guard = enterDevice(index)) {
+            // Read every cycle by the interconnect collector: the hot path's scratch buffer, no IntByReference.
+            return hotUint("nvmlDeviceGetPcieReplayCounter", handle(index), hot.scratch());
+        }
+    }
+
     // ---- GPM --------------------------------------------------------------------------------------
 
     @Override

@@ -383,6 +383,9 @@ public interface NvmlLibrary extends Library {
 
     int nvmlDeviceGetNvLinkState(nvmlDevice_t device, int link, IntByReference isActive);
 
+    /** PCIe replays (link-level retransmissions) since the driver loaded; unsigned int. */
+    int nvmlDeviceGetPcieReplayCounter(nvmlDevice_t device, IntByReference value);
+
     /** {@code errorType}: nvmlMemoryErrorType_t; {@code counterType}: nvmlEccCounterType_t. */
     int nvmlDeviceGetTotalEccErrors(nvmlDevice_t device, int errorType, int counterType, LongByReference eccCounts);
 

@@ -182,6 +182,7 @@ class NvmlAbiConformanceTest {
             fn("nvmlDeviceGetMaxPcieLinkGeneration", "nvmlDevice_t, unsigned int *"),
             fn("nvmlDeviceGetMaxPcieLinkWidth", "nvmlDevice_t, unsigned int *"),
             fn("nvmlDeviceGetNvLinkState", "nvmlDevice_t, unsigned int, nvmlEnableState_t *"),
+            fn("nvmlDeviceGetPcieReplayCounter", "nvmlDevice_t, unsigned int *"),
             fn("nvmlDeviceGetTotalEccErrors", "nvmlDevice_t, nvmlMemoryErrorType_t, nvmlEccCounterType_t, unsigned long long *"),
             fn("nvmlDeviceGetRetiredPages", "nvmlDevice_t, nvmlPageRetirementCause_t, unsigned int *, unsigned long long *"),
             fn("nvmlDeviceGetRemappedRows", "nvmlDevice_t, unsigned int *, unsigned int *, unsigned int *, unsigned int *"),

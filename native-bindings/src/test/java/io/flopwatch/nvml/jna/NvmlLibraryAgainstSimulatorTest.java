@@ -174,6 +174,7 @@ class NvmlLibraryAgainstSimulatorTest {
         assertEquals(List.of(5, 16), List.of(i1.getValue(), i2.getValue()));
         ok(nvml.nvmlDeviceGetNvLinkState(h100, 17, i1));
         assertEquals(1, i1.getValue());
+        assertEquals(3, nvml.nvmlDeviceGetPcieReplayCounter(h100, i1)); // no pcie_replays_per_s: NOT_SUPPORTED
 
         ok(nvml.nvmlDeviceGetTotalEccErrors(h100, 0, 1, l1));
         assertEquals(10, l1.getValue());
