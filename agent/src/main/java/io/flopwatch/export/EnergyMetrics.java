@@ -6,8 +6,6 @@ import io.flopwatch.telemetry.Snapshot;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -15,13 +13,15 @@ import java.util.function.ToDoubleFunction;
  * Per-workload energy meters (docs/metrics.md, "Energy"): average power of its GPUs, joules per
  * token and model FLOP/s per watt, all over the workload's throughput window (docs/energy.md).
  * The per-GPU energy counter and power limit are in {@link SnapshotMetrics}. Workloads come from
- * the config and do not leave, so meters are only ever added.
+ * the config; a reload that removes or changes one removes its meters ({@link #remove}).
  */
 final class EnergyMetrics {
 
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
-    private final Set<String> registered = new HashSet<>();
+    /** Meters by workload name. */
+    private final java.util.Map<String, java.util.List<io.micrometer.core.instrument.Meter>> registered =
+            new java.util.HashMap<>();
 
     EnergyMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
@@ -30,9 +30,10 @@ final class EnergyMetrics {
 
     void sync(Snapshot s) {
         for (WorkloadAnalysis w : s.workloads()) {
-            if (!registered.add(w.name())) {
+            if (registered.containsKey(w.name())) {
                 continue;
             }
+            registered.put(w.name(), new java.util.ArrayList<>());
             Tags t = Tags.of("workload", w.name(), "model", w.model(), "precision", w.precision().key());
             String n = w.name();
             gauge(t, n, "flopwatch.workload.power", "watts",
@@ -49,8 +50,17 @@ final class EnergyMetrics {
 
     private void gauge(Tags t, String workload, String name, String unit, String help,
                        ToDoubleFunction<WorkloadEnergy> f) {
-        Gauge.builder(name, this, m -> m.latest.get().workloads().stream().filter(w -> w.name().equals(workload))
+        registered.get(workload).add(Gauge.builder(name, this, m -> m.latest.get().workloads().stream()
+                        .filter(w -> w.name().equals(workload))
                         .findFirst().map(w -> f.applyAsDouble(w.energy())).orElse(Double.NaN))
-                .tags(t).baseUnit(unit).description(help).strongReference(true).register(registry);
+                .tags(t).baseUnit(unit).description(help).strongReference(true).register(registry));
+    }
+
+    /** Removes a workload's meters (a reload removed or changed it; see SnapshotMetrics#removeWorkload). */
+    void remove(String workload) {
+        java.util.List<io.micrometer.core.instrument.Meter> meters = registered.remove(workload);
+        if (meters != null) {
+            meters.forEach(registry::remove);
+        }
     }
 }

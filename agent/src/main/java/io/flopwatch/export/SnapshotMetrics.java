@@ -113,6 +113,7 @@ public final class SnapshotMetrics {
      */
     public synchronized void removeWorkload(String name) {
         removeAll(k -> k.equals("workload/" + name) || k.startsWith("workload/" + name + "/"));
+        energy.remove(name);
     }
 
     private void syncNvml(Snapshot s) {
