@@ -188,6 +188,11 @@ typedef struct sim_device {
 
     unsigned int nxid;
     sim_xid xids[SIM_MAX_XID];
+    /* xid_storm: xid_storm_count events of xid_storm_xid, the k-th at xid_storm_from_s + k * xid_storm_every_s
+     * (instead of xid lines; docs/simulator.md) */
+    unsigned long long xid_storm_count;
+    double xid_storm_from_s, xid_storm_every_s;
+    unsigned long long xid_storm_xid;
 
     unsigned int nmig; /* MIG devices, in declaration order = nvmlDeviceGetMigDeviceHandleByIndex order */
     sim_mig migs[SIM_MAX_MIG];

@@ -69,7 +69,7 @@ struct nvmlEventSet_st {
     unsigned long scenario_id;
     unsigned int ndevices;
     unsigned long long *registered; /* event mask per device */
-    unsigned int *delivered;        /* Xid events already delivered per device */
+    unsigned long long *delivered;  /* Xid events already delivered per device */
 };
 
 struct nvmlGpmSample_st {
@@ -1277,6 +1277,19 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned l
 
 /* Delivers, in time order, each Xid event of a registered device whose time has come, once per
  * event set; waits (in real time, without holding a lock while sleeping) up to timeoutms. */
+/* A device's Xid events in time order: its xid lines, or its xid_storm's arithmetic sequence. */
+static unsigned long long xid_count(const sim_device *d) {
+    return d->xid_storm_count > 0 ? d->xid_storm_count : d->nxid;
+}
+
+static sim_xid xid_at(const sim_device *d, unsigned long long k) {
+    if (d->xid_storm_count > 0) {
+        sim_xid x = {d->xid_storm_from_s + (double)k * d->xid_storm_every_s, d->xid_storm_xid};
+        return x;
+    }
+    return d->xids[k];
+}
+
 SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t *data, unsigned int timeoutms) {
     ENTER_SYS();
     if (!set || set->magic != MAGIC_EVENT_SET || !data) return NVML_ERROR_INVALID_ARGUMENT;
@@ -1290,8 +1303,8 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t 
         double best_t = INFINITY;
         for (unsigned int i = 0; i < S->ndevices; i++) {
             const sim_device *d = &S->devices[i];
-            if (!(set->registered[i] & nvmlEventTypeXidCriticalError) || set->delivered[i] >= d->nxid) continue;
-            double et = d->xids[set->delivered[i]].time_s;
+            if (!(set->registered[i] & nvmlEventTypeXidCriticalError) || set->delivered[i] >= xid_count(d)) continue;
+            double et = xid_at(d, set->delivered[i]).time_s;
             if (et <= t && et < best_t) {
                 best = (int)i;
                 best_t = et;
@@ -1299,11 +1312,11 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t 
         }
         if (best >= 0) {
             const sim_device *d = &S->devices[best];
-            const sim_xid *x = &d->xids[set->delivered[best]++];
+            sim_xid x = xid_at(d, set->delivered[best]++);
             pthread_mutex_unlock(&set->lock);
             data->device = handle_of(d);
             data->eventType = nvmlEventTypeXidCriticalError;
-            data->eventData = x->xid;
+            data->eventData = x.xid;
             data->gpuInstanceId = 0xFFFFFFFFu;
             data->computeInstanceId = 0xFFFFFFFFu;
             return NVML_SUCCESS;

@@ -899,8 +899,21 @@ static bool parse_device_line(parse_ctx *c, sim_device *d, char **tok, int ntok,
         d->ngpm++;
         return true;
     }
+    if (!strcmp(k, "xid_storm")) {
+        NEED(4, 4, "xid_storm <from_s> <count> <every_s> <xid>");
+        if (d->nxid > 0 || d->xid_storm_count > 0) return fail(c, "xid_storm: a device has either xid lines or one xid_storm");
+        if (!parse_double(tok[1], &d->xid_storm_from_s) || d->xid_storm_from_s < 0)
+            return fail(c, "xid_storm: bad start time '%s'", tok[1]);
+        if (!parse_u64(tok[2], &d->xid_storm_count) || d->xid_storm_count == 0 || d->xid_storm_count > 100000000ULL)
+            return fail(c, "xid_storm: count must be 1..100000000: '%s'", tok[2]);
+        if (!parse_double(tok[3], &d->xid_storm_every_s) || d->xid_storm_every_s < 0)
+            return fail(c, "xid_storm: bad interval '%s'", tok[3]);
+        if (!parse_u64(tok[4], &d->xid_storm_xid)) return fail(c, "xid_storm: bad Xid '%s'", tok[4]);
+        return true;
+    }
     if (!strcmp(k, "xid")) {
         NEED(2, 2, "xid <time_s> <xid>");
+        if (d->xid_storm_count > 0) return fail(c, "xid: a device has either xid lines or one xid_storm");
         if (d->nxid == SIM_MAX_XID) return fail(c, "at most %d Xid events per device", SIM_MAX_XID);
         sim_xid *x = &d->xids[d->nxid];
         if (!parse_double(tok[1], &x->time_s) || x->time_s < 0) return fail(c, "bad Xid time '%s'", tok[1]);
