@@ -79,25 +79,56 @@ public final class ConfigLoader {
         return parse("(defaults)", "{}");
     }
 
+    /**
+     * Reads a configuration. Each section (and each workload) is read even when another has an
+     * error, so a file with several mistakes reports them all at once, one line each in file
+     * order ({@link InputError#all}); within one section the first mistake is reported.
+     */
     public static AgentConfig parse(String source, String text) {
         Node root = text.isBlank() ? LocatedTree.parseYaml(source, "{}") : LocatedTree.parseYaml(source, text);
-        root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads", "cupti", "attribution"));
-        AgentConfig.Sampling sampling = sampling(root.get("sampling"));
+        List<InputError> errors = new ArrayList<>();
+        collect(errors, () -> {
+            root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads", "cupti",
+                    "attribution"));
+            return null;
+        });
+        AgentConfig.Sampling sampling = collect(errors, () -> sampling(root.get("sampling")));
         List<AgentConfig.WorkloadConfig> workloads = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Node list = root.get("workloads");
         if (list != null) {
-            for (Node w : list.elements()) {
-                AgentConfig.WorkloadConfig wc = workload(w);
+            List<Node> elements = collect(errors, list::elements);
+            for (Node w : elements == null ? List.<Node>of() : elements) {
+                AgentConfig.WorkloadConfig wc = collect(errors, () -> workload(w));
+                if (wc == null) {
+                    continue;
+                }
                 if (!names.add(wc.name())) {
-                    throw w.require("name").error("two workloads are named '" + wc.name() + "'");
+                    errors.add(w.require("name").error("two workloads are named '" + wc.name() + "'"));
                 }
                 workloads.add(wc);
             }
         }
-        return new AgentConfig(web(root.get("web")), sampling, analysis(root.get("analysis")),
-                exporters(root.get("exporters")), push(root.get("push")), workloads, cupti(root.get("cupti")),
-                attribution(root.get("attribution")));
+        AgentConfig.Web web = collect(errors, () -> web(root.get("web")));
+        AgentConfig.Analysis analysis = collect(errors, () -> analysis(root.get("analysis")));
+        AgentConfig.Exporters exporters = collect(errors, () -> exporters(root.get("exporters")));
+        AgentConfig.Push push = collect(errors, () -> push(root.get("push")));
+        AgentConfig.Cupti cupti = collect(errors, () -> cupti(root.get("cupti")));
+        AgentConfig.Attribution attribution = collect(errors, () -> attribution(root.get("attribution")));
+        if (!errors.isEmpty()) {
+            throw InputError.all(errors);
+        }
+        return new AgentConfig(web, sampling, analysis, exporters, push, workloads, cupti, attribution);
+    }
+
+    /** Runs one section's reader; its error is recorded (and null returned) instead of thrown. */
+    private static <T> T collect(List<InputError> errors, java.util.function.Supplier<T> section) {
+        try {
+            return section.get();
+        } catch (InputError e) {
+            errors.add(e);
+            return null;
+        }
     }
 
     private static AgentConfig.Attribution attribution(Node n) {

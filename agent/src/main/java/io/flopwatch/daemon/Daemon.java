@@ -142,7 +142,7 @@ public final class Daemon {
             next = reloadConfig.get();
         } catch (InputError e) {
             LOG.error("reload rejected, keeping the running configuration: {}", e.getMessage());
-            notifier.status("reload rejected: " + e.getMessage());
+            notifier.status("reload rejected: " + e.summary()); // one line: STATUS= ends at a newline
             notifier.ready();
             return;
         }
@@ -152,7 +152,8 @@ public final class Daemon {
             } catch (java.io.IOException | RuntimeException e) {
                 // An InputError (a model spec that no longer resolves, a port taken) is the
                 // user's; anything else is a bug, logged with its trace. Either way sampling goes on.
-                String why = e instanceof InputError || e instanceof java.io.IOException ? e.getMessage() : e.toString();
+                String why = e instanceof InputError ie ? ie.summary()
+                        : e instanceof java.io.IOException ? e.getMessage() : e.toString();
                 if (e instanceof InputError) {
                     LOG.error("reload rejected, keeping the running configuration: {}", why);
                 } else if (e instanceof java.io.IOException) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flopwatch.gpu.Precision;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -104,6 +105,40 @@ class ConfigLoaderTest {
                         "workloads:\n  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n"
                                 + "  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n",
                         "f.yaml:3:12: workloads[1].name: two workloads are named 'a'"));
+    }
+
+    @Test
+    void aConfigWithAMistakeInEverySectionReportsEveryOneInFileOrder() {
+        String yaml = """
+                web:
+                  listen_address: 9479
+                sampling:
+                  interval: fast
+                exporter: {}
+                workloads:
+                  - name: a
+                    model: llama-9
+                    seq_len: 1
+                    throughput: {source: push}
+                  - name: b
+                    model: llama-3-8b
+                    seq_len: 1
+                    precision: bf17
+                    throughput: {source: push}
+                push:
+                  max_body_bytes: lots
+                """;
+        InputError e = assertThrows(InputError.class, () -> ConfigLoader.parse("f.yaml", yaml));
+        List<String> lines = e.getMessage().lines().toList();
+        assertEquals(6, lines.size(), e.getMessage());
+        assertTrue(lines.get(0).startsWith("f.yaml:2:19: web.listen_address: expected HOST:PORT"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("f.yaml:4:13: sampling.interval: expected a duration"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("f.yaml:5:1: exporter: unknown key"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("f.yaml:8:12: workloads[0].model: 'llama-9' is neither a preset"), lines.get(3));
+        assertTrue(lines.get(4).startsWith("f.yaml:14:16: workloads[1].precision: unknown precision 'bf17'"), lines.get(4));
+        assertTrue(lines.get(5).startsWith("f.yaml:17:19: push.max_body_bytes:"), lines.get(5));
+        assertEquals(2, e.line(), "the location fields are the first error's");
+        assertTrue(e.summary().endsWith("(and 5 more)"), e.summary());
     }
 
     @Test
