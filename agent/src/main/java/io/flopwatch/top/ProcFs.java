@@ -32,7 +32,9 @@ public final class ProcFs {
         List<TopData.Proc> out = new ArrayList<>();
         for (TopData.Proc p : data.processes()) {
             Path dir = procRoot.resolve(Long.toString(p.pid()));
-            out.add(p.withOwner(user(dir), command(dir)));
+            // The daemon's attribution wins; /proc fills in what it left empty (an older daemon, attribution off).
+            out.add(p.withOwner(p.user().isEmpty() ? user(dir) : p.user(),
+                    p.command().isEmpty() ? command(dir) : p.command()));
         }
         return data.withProcesses(out);
     }

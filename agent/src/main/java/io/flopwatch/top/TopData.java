@@ -125,9 +125,18 @@ public record TopData(String takenAt, boolean simulated, boolean nvmlUp, String 
                     firstNumber(num(d, "sm_clock_hz"), num(a, "sm_clock_hertz")), num(d, "sm_clock_max_hz"),
                     throttle, num(d, "temperature_celsius"), a.path("diagnosis").asText(""),
                     num(a, "tensor_flops_estimate"), num(a, "peak_flops"), a.path("precision").asText("")));
+            // The analysis part carries the daemon's attribution of each process (docs/attribution.md):
+            // SM share, user, command, job; the reading part only NVML's pid and memory.
+            Map<Long, JsonNode> attributed = new java.util.HashMap<>();
+            a.path("processes").forEach(p -> attributed.put(p.path("pid").asLong(), p));
             for (JsonNode p : d.path("processes")) {
+                JsonNode at = attributed.getOrDefault(p.path("pid").asLong(),
+                        com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+                double sm = firstNumber(num(at, "sm_utilization_ratio") * 100,
+                        firstNumber(num(p, "sm_utilization_percent"), num(p, "sm_percent")));
+                String job = at.isMissingNode() ? job(p) : attributedJob(at);
                 procs.add(new Proc(p.path("pid").asLong(), index, p.path("used_gpu_memory_bytes").asLong(-1),
-                        firstNumber(num(p, "sm_utilization_percent"), num(p, "sm_percent")), job(p), "", ""));
+                        sm, job, at.path("user").asText(""), at.path("command").asText("")));
             }
         }
         List<Workload> workloads = new ArrayList<>();
@@ -144,6 +153,24 @@ public record TopData(String takenAt, boolean simulated, boolean nvmlUp, String 
         return new TopData(doc.path("taken_at").asText(analysis.path("time").asText("")),
                 doc.path("simulated").asBoolean(false), nvmlUp, analysis.path("nvml_reason").asText(""), gpus,
                 workloads, procs);
+    }
+
+    /**
+     * The job of an attributed process (docs/attribution.md): its Slurm job, else its Kubernetes
+     * pod as namespace/pod, else its container id shortened to 12 characters as Docker prints it.
+     */
+    static String attributedJob(JsonNode p) {
+        String slurm = p.path("slurm_job").asText("");
+        if (!slurm.isEmpty()) {
+            return "slurm:" + slurm;
+        }
+        String pod = p.path("k8s_pod").asText("");
+        if (!pod.isEmpty()) {
+            String ns = p.path("k8s_namespace").asText("");
+            return ns.isEmpty() ? pod : ns + "/" + pod;
+        }
+        String container = p.path("container_id").asText("");
+        return container.length() > 12 ? container.substring(0, 12) : container;
     }
 
     /**
