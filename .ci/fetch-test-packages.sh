@@ -86,6 +86,7 @@ bookworm_packages=(
   libnvidia-ml1      # the real libnvidia-ml.so.1: "Driver Not Loaded" on a machine without one
   python3-pynvml     # a peer binding that must read the simulated library as we do
   prometheus         # a real server scrapes the agent; promtool lints the exposition
+  prometheus-node-exporter  # the reference exporter bench/run.sh measures beside the agent
 )
 # trixie (CUDA 12.4 header): the same ABI test against a newer header (210-entry GPM
 # metrics array, nvmlGpmMigSampleGet). Only the header is used, in a root of its own.
