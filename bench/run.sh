@@ -56,7 +56,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-note "machine nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)\" jdk=\"$(java -version 2>&1 | head -1)\" python=\"$(python3 -V)\" quick=${quick:-no}"
+note "machine nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)\" jdk=\"$(java -version 2>&1 | head -1 | tr -d '"')\" python=\"$(python3 -V)\" quick=${quick:-no}"
 note "jvm_flags $jvm_flags"
 
 # scenario DEVICES PROCESSES: a generated scenario file (bench/make_scenario.py)
@@ -115,6 +115,8 @@ if want sample; then
   for r in $(seq 1 "$rounds"); do
     # shellcheck disable=SC2086
     note "sample round=$r $(java $jvm_flags -cp "$bench_cp" io.flopwatch.bench.SampleCost "$demo" "$warmup" "$samples")"
+    # The same reads with the JVM's default JIT (C2), to show what the launcher's C1-only flag costs here.
+    note "sample round=$r $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.SampleCost "$demo" "$warmup" "$samples" flopwatch-c2)"
     note "sample round=$r $(FLOPWATCH_SIM_SCENARIO=$here/$demo PYTHONPATH=$pkgs/usr/lib/python3/dist-packages \
       python3 bench/pynvml_sample.py "$sim_lib" $((warmup / 10)) $((samples / 4)))"
     note "sample round=$r $(FLOPWATCH_SIM_SCENARIO=$here/$demo "$out/native_floor" "$sim_lib" "$warmup" "$samples")"
@@ -167,7 +169,7 @@ if want logs; then
     [megatron-lm]='iteration +[0-9]+/ *[0-9]+ \|.*elapsed time per iteration \(ms\): [0-9.]+'
     [hf-trainer]="[\"'](num_input_tokens_seen|train_tokens_per_second|train_samples_per_second)[\"']: [0-9.e+-]+"
     [lightning]="'(device/)?(items|samples)_per_sec': [0-9.e+-]+"
-    [deepspeed]='(CurrSamplesPerSec|RunningAvgSamplesPerSec)=[0-9.]+'
+    [deepspeed]='(CurrSamplesPerSec|RunningAvgSamplesPerSec)=[0-9.]+|FLOPS per GPU = .*: +[0-9.]+ [GT]FLOPS'
     [vllm]='Avg (prompt|generation) throughput: [0-9.]+ tokens/s'
     [sglang]='(gen|input) throughput \(token/s\): [0-9.]+|#new-token: [0-9]+'
     [custom]='step [0-9]+ .*tokens_per_second=[0-9.]+'

@@ -14,7 +14,7 @@ import java.util.Locale;
  * bench/pynvml_sample.py makes) {@code samples} times after {@code warmup} untimed samples, and
  * prints the process CPU time per sample (all threads: JIT and GC included, as /proc counts it).
  *
- * <p>Usage: SampleCost SCENARIO WARMUP SAMPLES. The simulated clock should be frozen
+ * <p>Usage: SampleCost SCENARIO WARMUP SAMPLES [LABEL]. The simulated clock should be frozen
  * (FLOPWATCH_SIM_CLOCK=frozen:S) so both bindings read identical values.
  */
 public final class SampleCost {
@@ -25,6 +25,7 @@ public final class SampleCost {
         Path scenario = Path.of(args[0]);
         int warmup = Integer.parseInt(args[1]);
         int samples = Integer.parseInt(args[2]);
+        String label = args.length > 3 ? args[3] : "flopwatch";
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (NvmlSession nvml = NvmlSource.simulated(scenario).open()) {
             int devices = nvml.deviceCount();
@@ -40,8 +41,8 @@ public final class SampleCost {
             long cpuNanos = os.getProcessCpuTime() - cpuStart;
             long wallNanos = System.nanoTime() - wallStart;
             // One line, key=value, for bench/run.sh; sink keeps the reads from being dropped.
-            System.out.printf(Locale.ROOT, "binding=flopwatch devices=%d samples=%d cpu_us_per_sample=%.2f wall_us_per_sample=%.2f sink=%d%n",
-                    devices, samples, cpuNanos / 1e3 / samples, wallNanos / 1e3 / samples, sink & 1);
+            System.out.printf(Locale.ROOT, "binding=%s devices=%d samples=%d cpu_us_per_sample=%.2f wall_us_per_sample=%.2f sink=%d%n",
+                    label, devices, samples, cpuNanos / 1e3 / samples, wallNanos / 1e3 / samples, sink & 1);
         }
     }
 
