@@ -213,11 +213,12 @@ if want scaling; then
     sc=$(scenario "$g" "$p")
     for r in $(seq 1 "$rounds"); do
       # shellcheck disable=SC2086
-      note "scaling gpus=$g processes=$p round=$r $(FLOPWATCH_SIM_CLOCK=frozen:5 java $jvm_flags -cp "$bench_cp" io.flopwatch.bench.SampleCost "$sc" "$((warmup * 8 / g / 4 + 100))" "$((samples * 8 / g / 4 + 50))")"
+      note "scaling gpus=$g processes=$p round=$r $(FLOPWATCH_SIM_CLOCK=frozen:5 java $jvm_flags -cp "$bench_cp" io.flopwatch.bench.SampleCost "$sc" "$((warmup * 8 / g / 4 + 100))" "$((samples * 8 / g / 4 + 50))" flopwatch+processes)"
     done
     port=$(free_port); agent=$(start_agent "$port" 1s "$sc"); pids+=("$agent")
     wait_data "http://127.0.0.1:$port/metrics"; sleep 3
-    a0=$(cpu_ticks "$agent"); t0=$(date +%s.%N)
+    a0=$(cpu_ticks "$agent"); t0=$(date +%s.%N); sleep "$scrape_s"; a1=$(cpu_ticks "$agent"); t1=$(date +%s.%N)
+    note "scaling gpus=$g processes=$p idle_cpu_percent_of_core=$(echo "($a1 - $a0) / $tck / ($t1 - $t0) * 100" | bc -l | xargs printf %.2f) rss_mib=$(echo "$(rss_kib "$agent") / 1024" | bc -l | xargs printf %.1f)"
     note "scaling gpus=$g processes=$p scrape $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.ScrapeLatency "http://127.0.0.1:$port/metrics" 1 "$scrape_s")"
     kill "$agent"; wait "$agent" 2>/dev/null || true
   done

@@ -99,8 +99,8 @@ def main():
 
     if by["scaling"]:
         out.append("### 6. Scaling\n")
-        out.append("| GPUs | processes | CPU µs / sample (all GPUs) | µs per GPU | scrape p50 ms | scrape p99 ms | body bytes |")
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("| GPUs | processes | CPU µs / sample, all GPUs (device reads + process list) | µs per GPU | agent CPU % of a core at 1 Hz, idle | RSS MiB | scrape p50 ms | scrape p99 ms | body bytes |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
         shapes = []
         for r in by["scaling"]:
             k = (int(r["gpus"]), int(r["processes"]))
@@ -110,7 +110,11 @@ def main():
             rs = [r for r in by["scaling"] if int(r["gpus"]) == g and int(r["processes"]) == p]
             s = med(r["cpu_us_per_sample"] for r in rs if "cpu_us_per_sample" in r)
             sc = [r for r in rs if "p50_ms" in r]
-            out.append("| %d | %d | %.1f | %.1f | %s | %s | %s |" % (g, p, s, s / g, sc[-1]["p50_ms"] if sc else "-",
+            idle = [r for r in rs if "idle_cpu_percent_of_core" in r]
+            out.append("| %d | %d | %.1f | %.1f | %s | %s | %s | %s | %s |" % (g, p, s, s / g,
+                                                                 idle[-1]["idle_cpu_percent_of_core"] if idle else "-",
+                                                                 idle[-1]["rss_mib"] if idle else "-",
+                                                                 sc[-1]["p50_ms"] if sc else "-",
                                                                  sc[-1]["p99_ms"] if sc else "-", sc[-1]["bytes"] if sc else "-"))
         out.append("")
     print("\n".join(out))

@@ -26,17 +26,19 @@ public final class SampleCost {
         int warmup = Integer.parseInt(args[1]);
         int samples = Integer.parseInt(args[2]);
         String label = args.length > 3 ? args[3] : "flopwatch";
+        // "+processes": also the processes collector's read (nvmlDeviceGetComputeRunningProcesses), for the scaling table.
+        boolean processes = label.endsWith("+processes");
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (NvmlSession nvml = NvmlSource.simulated(scenario).open()) {
             int devices = nvml.deviceCount();
             long sink = 0;
             for (int i = 0; i < warmup; i++) {
-                sink += sampleAll(nvml, devices);
+                sink += sampleAll(nvml, devices, processes);
             }
             long cpuStart = os.getProcessCpuTime();
             long wallStart = System.nanoTime();
             for (int i = 0; i < samples; i++) {
-                sink += sampleAll(nvml, devices);
+                sink += sampleAll(nvml, devices, processes);
             }
             long cpuNanos = os.getProcessCpuTime() - cpuStart;
             long wallNanos = System.nanoTime() - wallStart;
@@ -46,9 +48,12 @@ public final class SampleCost {
         }
     }
 
-    private static long sampleAll(NvmlSession nvml, int devices) {
+    private static long sampleAll(NvmlSession nvml, int devices, boolean processes) {
         long sink = 0;
         for (int d = 0; d < devices; d++) {
+            if (processes) {
+                sink += nvml.computeProcesses(d).size();
+            }
             DeviceSample s = nvml.sample(d);
             sink += s.utilization().gpuPercent().orElse(0) + (s.power().usageWatts().isPresent() ? 1 : 0);
         }
