@@ -60,17 +60,17 @@ def main():
 
     if by["scrape"]:
         out.append("### 3. Scrape latency (8 GPUs, 64 processes, 4 workloads; medians over rounds)\n")
-        out.append("| scrapers | flopwatch p50 ms | flopwatch p99 ms | node_exporter p50 ms | node_exporter p99 ms | p99 ratio fw/ne | body bytes fw / ne |")
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("| scrapers | flopwatch p50 ms | flopwatch p99 ms | node_exporter p50 ms | node_exporter p99 ms | p99 ratio fw/ne | body bytes fw / ne | failed scrapes fw / ne |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for c in ("1", "10", "50"):
             f = [r for r in by["scrape"] if r.get("tool") == "flopwatch" and r.get("concurrency") == c]
             n = [r for r in by["scrape"] if r.get("tool") == "node_exporter" and r.get("concurrency") == c]
             if not f or not n:
                 continue
             fp99, np99 = med(r["p99_ms"] for r in f), med(r["p99_ms"] for r in n)
-            out.append("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s / %s |" % (
+            out.append("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s / %s | %d / %d |" % (
                 c, med(r["p50_ms"] for r in f), fp99, med(r["p50_ms"] for r in n), np99, fp99 / np99,
-                f[-1]["bytes"], n[-1]["bytes"]))
+                f[-1]["bytes"], n[-1]["bytes"], sum(int(r["errors"]) for r in f), sum(int(r["errors"]) for r in n)))
         out.append("")
 
     if by["logs"]:
