@@ -3,7 +3,7 @@
 # alternating round by round, and reports medians and ratios. Results: docs/BENCHMARKS.md.
 #
 # Usage: bench/run.sh [--quick] [--duration SECONDS] [--only SECTIONS]
-#   --quick        fewer rounds, 25 s overhead windows, short scrape windows (about 10 minutes)
+#   --quick        fewer rounds, 25 s overhead windows, short scrape windows (about 15 minutes)
 #   --duration S   the agent-overhead window (default 120; --quick 25)
 #   --only LIST    comma list of sections: sample,overhead,scrape,logs,startup,scaling
 # Needs: the built jar (built here when missing), python3, curl, grep, and the Debian test
