@@ -86,6 +86,9 @@ bookworm_packages=(
   libnvidia-ml1      # the real libnvidia-ml.so.1: "Driver Not Loaded" on a machine without one
   python3-pynvml     # a peer binding that must read the simulated library as we do
   prometheus         # a real server scrapes the agent; promtool lints the exposition
+  tmux               # drives `flopwatch top`'s real screen in a pane of a given size (TopTmuxTest)
+  libevent-core-2.1-7  # tmux's libraries, unpacked beside it: the test runs it with
+  libutempter0         #   LD_LIBRARY_PATH pointing into the root, nothing is installed
   prometheus-node-exporter  # the reference exporter bench/run.sh measures beside the agent
 )
 # trixie (CUDA 12.4 header): the same ABI test against a newer header (210-entry GPM

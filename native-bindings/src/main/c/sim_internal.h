@@ -90,6 +90,31 @@ typedef struct {
     unsigned long long xid;
 } sim_xid;
 
+/* ---- MIG ------------------------------------------------------------------------------------ */
+
+/* A100 and H100 have 7 compute slices, so at most 7 MIG devices (compute instances) per GPU
+ * (NVIDIA MIG user guide, "Supported MIG Profiles"). */
+#define SIM_MAX_MIG 7
+#define SIM_MAX_MIG_GPM 32
+
+/* A MIG device: one compute instance inside one GPU instance. The handle given to callers is a
+ * pointer to this structure (inside its parent sim_device), told apart from device handles by
+ * sim_mig_lookup. */
+typedef struct sim_mig {
+    int decl_line;
+    unsigned int parent_index;
+    unsigned int gpu_instance_id, compute_instance_id;
+    char profile[32];                 /* "3g.40gb" */
+    unsigned int gpu_slices, compute_slices;
+    unsigned int sm_count;            /* 0 = not given */
+    char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+    char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE]; /* empty: "<parent name> MIG <profile>" */
+    unsigned long long memory_total;
+    sim_fn memory_used;               /* bytes */
+    unsigned int ngpm;                /* GPM metrics of its GPU instance (nvmlGpmMigSampleGet) */
+    sim_gpm_metric gpm[SIM_MAX_MIG_GPM];
+} sim_mig;
+
 /* A device. The handle given to callers is a pointer to this structure. */
 typedef struct sim_device {
     unsigned int index;
@@ -134,6 +159,13 @@ typedef struct sim_device {
     unsigned int nvlink_links;
     bool nvlink_down[SIM_MAX_NVLINKS];
     sim_fn nvlink_tx_kibps, nvlink_rx_kibps; /* KiB/s, all links together */
+    /* Interconnect errors and PCIe link degradation (docs/simulator.md, "Interconnect errors"):
+     * counters are the integral of a rate, so they only grow. */
+    sim_fn pcie_replays_per_s;
+    sim_fn nvlink_errors_per_s[4]; /* crc_flit, crc_data, replay, recovery: fields 38, 45, 52, 59 */
+    bool has_pcie_degraded;
+    unsigned int pcie_degraded_gen, pcie_degraded_width;
+    double pcie_degraded_from_s, pcie_degraded_to_s;
 
     bool has_ecc;
     unsigned long long ecc[NVML_MEMORY_ERROR_TYPE_COUNT][NVML_ECC_COUNTER_TYPE_COUNT];
@@ -156,6 +188,14 @@ typedef struct sim_device {
 
     unsigned int nxid;
     sim_xid xids[SIM_MAX_XID];
+    /* xid_storm: xid_storm_count events of xid_storm_xid, the k-th at xid_storm_from_s + k * xid_storm_every_s
+     * (instead of xid lines; docs/simulator.md) */
+    unsigned long long xid_storm_count;
+    double xid_storm_from_s, xid_storm_every_s;
+    unsigned long long xid_storm_xid;
+
+    unsigned int nmig; /* MIG devices, in declaration order = nvmlDeviceGetMigDeviceHandleByIndex order */
+    sim_mig migs[SIM_MAX_MIG];
 } sim_device;
 
 typedef struct {

@@ -69,7 +69,7 @@ struct nvmlEventSet_st {
     unsigned long scenario_id;
     unsigned int ndevices;
     unsigned long long *registered; /* event mask per device */
-    unsigned int *delivered;        /* Xid events already delivered per device */
+    unsigned long long *delivered;  /* Xid events already delivered per device */
 };
 
 struct nvmlGpmSample_st {
@@ -78,6 +78,8 @@ struct nvmlGpmSample_st {
     unsigned int device_index;
     double time_s;
     int filled;
+    int mig;                      /* 1: a sample of MIG GPU instance gpu_instance_id */
+    unsigned int gpu_instance_id;
 };
 
 static double mono_now_s(void) {
@@ -144,7 +146,7 @@ static const char *const EXPORTED_NVML_FUNCTIONS[] = {
     "nvmlDeviceGetPowerManagementLimit", "nvmlDeviceGetTotalEnergyConsumption", "nvmlDeviceGetTemperature",
     "nvmlDeviceGetFanSpeed", "nvmlDeviceGetPcieThroughput", "nvmlDeviceGetCurrPcieLinkGeneration",
     "nvmlDeviceGetCurrPcieLinkWidth", "nvmlDeviceGetMaxPcieLinkGeneration", "nvmlDeviceGetMaxPcieLinkWidth",
-    "nvmlDeviceGetNvLinkState", "nvmlDeviceGetTotalEccErrors", "nvmlDeviceGetRetiredPages",
+    "nvmlDeviceGetNvLinkState", "nvmlDeviceGetPcieReplayCounter", "nvmlDeviceGetTotalEccErrors", "nvmlDeviceGetRetiredPages",
     "nvmlDeviceGetRemappedRows", "nvmlDeviceGetMigMode", "nvmlDeviceGetComputeRunningProcesses_v3",
     "nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetProcessUtilization", "nvmlDeviceGetFieldValues",
     "nvmlGpmQueryDeviceSupport", "nvmlGpmSampleAlloc", "nvmlGpmSampleFree", "nvmlGpmSampleGet",
@@ -152,9 +154,18 @@ static const char *const EXPORTED_NVML_FUNCTIONS[] = {
     "nvmlDeviceRegisterEvents", "nvmlEventSetWait_v2", "nvmlEventSetFree",
 };
 
+/* The MIG functions (read-only: the library offers no call that changes the MIG layout). */
+static const char *const EXPORTED_MIG_FUNCTIONS[] = {
+    "nvmlDeviceGetMaxMigDeviceCount", "nvmlDeviceGetMigDeviceHandleByIndex", "nvmlDeviceIsMigDeviceHandle",
+    "nvmlDeviceGetGpuInstanceId", "nvmlDeviceGetComputeInstanceId", "nvmlDeviceGetDeviceHandleFromMigDeviceHandle",
+    "nvmlDeviceGetAttributes_v2",
+};
+
 bool sim_is_exported_nvml_function(const char *name) {
     for (size_t i = 0; i < sizeof EXPORTED_NVML_FUNCTIONS / sizeof EXPORTED_NVML_FUNCTIONS[0]; i++)
         if (!strcmp(EXPORTED_NVML_FUNCTIONS[i], name)) return true;
+    for (size_t i = 0; i < sizeof EXPORTED_MIG_FUNCTIONS / sizeof EXPORTED_MIG_FUNCTIONS[0]; i++)
+        if (!strcmp(EXPORTED_MIG_FUNCTIONS[i], name)) return true;
     return false;
 }
 
@@ -212,6 +223,41 @@ static nvmlReturn_t apply_faults(const sim_scenario *s, const char *function, in
         if (r_ != NVML_SUCCESS) return r_; \
     } while (0)
 
+/* ---- MIG device handles ------------------------------------------------------------------------ */
+
+/* A MIG device handle points at a sim_mig inside its parent's sim_device; it is valid while the
+ * parent's MIG mode is on (scenario checks guarantee that for every declared one). */
+static const sim_mig *mig_lookup(const sim_scenario *s, nvmlDevice_t handle) {
+    uintptr_t p = (uintptr_t)handle;
+    if (!handle) return NULL;
+    for (unsigned int i = 0; i < s->ndevices; i++) {
+        const sim_device *d = &s->devices[i];
+        uintptr_t base = (uintptr_t)&d->migs[0];
+        if (p < base || p >= base + d->nmig * sizeof(sim_mig) || (p - base) % sizeof(sim_mig)) continue;
+        return (const sim_mig *)handle;
+    }
+    return NULL;
+}
+
+static nvmlDevice_t mig_handle_of(const sim_mig *m) { return (nvmlDevice_t)(uintptr_t)m; }
+
+/* First statement of a device function that also answers for MIG device handles: when the
+ * handle is a MIG device, applies the faults of the parent device and returns `expr`, which may
+ * use S_ (scenario) and M_ (the MIG device). */
+#define MIG_FORWARD(handle, expr) \
+    do { \
+        CALL_GUARD; \
+        const sim_scenario *S_ = current(); \
+        const sim_mig *M_ = S_ ? mig_lookup(S_, (handle)) : NULL; \
+        if (M_) { \
+            nvmlReturn_t r_ = apply_faults(S_, __func__, (int)M_->parent_index); \
+            if (r_ != NVML_SUCCESS) return r_; \
+            return (expr); \
+        } \
+    } while (0)
+
+static bool mig_enabled(const sim_device *d) { return d->has_mig && d->mig_current == NVML_DEVICE_MIG_ENABLE; }
+
 /* ---- value helpers ----------------------------------------------------------------------------- */
 
 static unsigned long long to_u64(double v) {
@@ -236,6 +282,16 @@ static nvmlReturn_t copy_out(char *dst, unsigned int length, const char *src) {
     memcpy(dst, src, strlen(src) + 1);
     return NVML_SUCCESS;
 }
+
+/* Answers for MIG device handles (defined in the MIG section at the end of the file). */
+static nvmlReturn_t mig_name(const sim_scenario *S, const sim_mig *m, char *name, unsigned int length);
+static nvmlReturn_t mig_memory(const sim_scenario *S, const sim_mig *m, unsigned long long *total,
+                               unsigned long long *used);
+static nvmlReturn_t mig_memory_v1(const sim_scenario *S, const sim_mig *m, nvmlMemory_t *memory);
+static nvmlReturn_t mig_memory_v2(const sim_scenario *S, const sim_mig *m, nvmlMemory_v2_t *memory);
+static nvmlReturn_t mig_processes(const sim_scenario *S, const sim_mig *m, unsigned int *infoCount,
+                                  nvmlProcessInfo_t *infos);
+static nvmlReturn_t mig_index(const sim_scenario *S, const sim_mig *m, unsigned int *index);
 
 /* ---- simulator controls ------------------------------------------------------------------------ */
 
@@ -433,6 +489,13 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t
             *device = handle_of(&S->devices[i]);
             return NVML_SUCCESS;
         }
+    /* nvml.h: "The UUID of the target GPU or MIG instance". */
+    for (unsigned int i = 0; i < S->ndevices; i++)
+        for (unsigned int j = 0; j < S->devices[i].nmig; j++)
+            if (!strcasecmp(S->devices[i].migs[j].uuid, uuid)) {
+                *device = mig_handle_of(&S->devices[i].migs[j]);
+                return NVML_SUCCESS;
+            }
     return NVML_ERROR_NOT_FOUND;
 }
 
@@ -456,6 +519,7 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *pciBusId, n
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int *index) {
+    MIG_FORWARD(device, mig_index(S_, M_, index));
     ENTER_DEV(device);
     if (!index) return NVML_ERROR_INVALID_ARGUMENT;
     *index = D->index;
@@ -463,11 +527,13 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int *in
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int length) {
+    MIG_FORWARD(device, mig_name(S_, M_, name, length));
     ENTER_DEV(device);
     return copy_out(name, length, D->name);
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char *uuid, unsigned int length) {
+    MIG_FORWARD(device, copy_out(uuid, length, M_->uuid));
     ENTER_DEV(device);
     return copy_out(uuid, length, D->uuid);
 }
@@ -537,6 +603,7 @@ static unsigned long long memory_used(const sim_device *d, double t) {
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t *memory) {
+    MIG_FORWARD(device, mig_memory_v1(S_, M_, memory));
     ENTER_DEV(device);
     if (!memory) return NVML_ERROR_INVALID_ARGUMENT;
     unsigned long long used = memory_used(D, sim_now(S));
@@ -547,6 +614,7 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t *memory) {
+    MIG_FORWARD(device, mig_memory_v2(S_, M_, memory));
     ENTER_DEV(device);
     if (!memory) return NVML_ERROR_INVALID_ARGUMENT;
     if (memory->version != nvmlMemory_v2) return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
@@ -573,8 +641,11 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetBAR1MemoryInfo(nvmlDevice_t device, nvmlBAR
 /* ---- utilization ------------------------------------------------------------------------------- */
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t *utilization) {
+    MIG_FORWARD(device, NVML_ERROR_NOT_SUPPORTED);
     ENTER_DEV(device);
     if (!utilization) return NVML_ERROR_INVALID_ARGUMENT;
+    /* nvml.h: "On MIG-enabled GPUs, querying device utilization rates is not currently supported." */
+    if (mig_enabled(D)) return NVML_ERROR_NOT_SUPPORTED;
     if (!sim_fn_present(&D->util_gpu)) return NVML_ERROR_NOT_SUPPORTED;
     double t = sim_now(S);
     utilization->gpu = percent(&D->util_gpu, t);
@@ -736,14 +807,67 @@ static nvmlReturn_t pcie_link(const sim_device *D, unsigned int v, unsigned int 
     return NVML_SUCCESS;
 }
 
+/* ---- interconnect errors and PCIe link degradation (docs/simulator.md) ------------------------ */
+
+/* The current link while a `pcie_degraded` window holds, else the declared one. */
+static bool pcie_degraded_now(const sim_device *d, double t) {
+    return d->has_pcie_degraded && t >= d->pcie_degraded_from_s && t < d->pcie_degraded_to_s;
+}
+
+static unsigned int pcie_gen_now(const sim_device *d, double t) {
+    return pcie_degraded_now(d, t) ? d->pcie_degraded_gen : d->pcie_gen_cur;
+}
+
+static unsigned int pcie_width_now(const sim_device *d, double t) {
+    return pcie_degraded_now(d, t) ? d->pcie_degraded_width : d->pcie_width_cur;
+}
+
+/* A count driven by a rate: whole events so far, never decreasing. */
+static unsigned long long event_count(const sim_fn *rate, double t) {
+    double n = sim_fn_integral(rate, t);
+    return n > 0 ? to_u64(floor(n)) : 0;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetPcieReplayCounter(nvmlDevice_t device, unsigned int *value) {
+    ENTER_DEV(device);
+    if (!value) return NVML_ERROR_INVALID_ARGUMENT;
+    if (!sim_fn_present(&D->pcie_replays_per_s)) return NVML_ERROR_NOT_SUPPORTED;
+    *value = to_u32((double)event_count(&D->pcie_replays_per_s, sim_now(S)));
+    return NVML_SUCCESS;
+}
+
+/* Fields 38/45/52/59 (NVLink error totals over all lanes) and 94 (PCIe replays). */
+static nvmlReturn_t interconnect_field(const sim_device *d, nvmlFieldValue_t *v, double t) {
+    const sim_fn *rate;
+    switch (v->fieldId) {
+    case NVML_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[0]; break;
+    case NVML_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[1]; break;
+    case NVML_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[2]; break;
+    case NVML_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL: rate = &d->nvlink_errors_per_s[3]; break;
+    case NVML_FI_DEV_PCIE_REPLAY_COUNTER: rate = &d->pcie_replays_per_s; break;
+    default: return NVML_ERROR_NOT_SUPPORTED;
+    }
+    if (v->fieldId != NVML_FI_DEV_PCIE_REPLAY_COUNTER && !d->nvlink_links) return NVML_ERROR_NOT_SUPPORTED;
+    if (!sim_fn_present(rate)) {
+        /* A healthy link: zero errors on an NVLink device, as NVML reports them. */
+        if (v->fieldId == NVML_FI_DEV_PCIE_REPLAY_COUNTER) return NVML_ERROR_NOT_SUPPORTED;
+        v->valueType = NVML_VALUE_TYPE_UNSIGNED_LONG_LONG;
+        v->value.ullVal = 0;
+        return NVML_SUCCESS;
+    }
+    v->valueType = NVML_VALUE_TYPE_UNSIGNED_LONG_LONG;
+    v->value.ullVal = event_count(rate, t);
+    return NVML_SUCCESS;
+}
+
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetCurrPcieLinkGeneration(nvmlDevice_t device, unsigned int *currLinkGen) {
     ENTER_DEV(device);
-    return pcie_link(D, D->pcie_gen_cur, currLinkGen);
+    return pcie_link(D, pcie_gen_now(D, sim_now(S)), currLinkGen);
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetCurrPcieLinkWidth(nvmlDevice_t device, unsigned int *currLinkWidth) {
     ENTER_DEV(device);
-    return pcie_link(D, D->pcie_width_cur, currLinkWidth);
+    return pcie_link(D, pcie_width_now(D, sim_now(S)), currLinkWidth);
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetMaxPcieLinkGeneration(nvmlDevice_t device, unsigned int *maxLinkGen) {
@@ -853,12 +977,14 @@ static nvmlReturn_t processes(const sim_device *D, unsigned int *infoCount, nvml
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *infoCount,
                                                                 nvmlProcessInfo_t *infos) {
+    MIG_FORWARD(device, mig_processes(S_, M_, infoCount, infos));
     ENTER_DEV(device);
     return processes(D, infoCount, infos);
 }
 
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device, unsigned int *infoCount,
                                                                 nvmlProcessInfo_v2_t *infos) {
+    MIG_FORWARD(device, mig_processes(S_, M_, infoCount, (nvmlProcessInfo_t *)(void *)infos));
     ENTER_DEV(device);
     return processes(D, infoCount, (nvmlProcessInfo_t *)(void *)infos);
 }
@@ -866,8 +992,11 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t dev
 SIM_EXPORT nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device, nvmlProcessUtilizationSample_t *utilization,
                                                         unsigned int *processSamplesCount,
                                                         unsigned long long lastSeenTimeStamp) {
+    MIG_FORWARD(device, NVML_ERROR_NOT_SUPPORTED);
     ENTER_DEV(device);
     if (!processSamplesCount) return NVML_ERROR_INVALID_ARGUMENT;
+    /* nvml.h: "On MIG-enabled GPUs, querying process utilization is not currently supported." */
+    if (mig_enabled(D)) return NVML_ERROR_NOT_SUPPORTED;
     double t = sim_now(S);
     unsigned long long ts = epoch_us(S, t);
     unsigned int n = 0;
@@ -941,7 +1070,7 @@ static nvmlReturn_t field_value(const sim_device *d, nvmlFieldValue_t *v, double
         return NVML_SUCCESS;
     }
     default:
-        return NVML_ERROR_NOT_SUPPORTED;
+        return interconnect_field(d, v, t);
     }
 }
 
@@ -999,6 +1128,7 @@ static nvmlReturn_t take_sample(const sim_scenario *S, const sim_device *D, nvml
     sample->device_index = D->index;
     sample->time_s = sim_now(S);
     sample->filled = 1;
+    sample->mig = 0;
     return NVML_SUCCESS;
 }
 
@@ -1009,10 +1139,17 @@ SIM_EXPORT nvmlReturn_t nvmlGpmSampleGet(nvmlDevice_t device, nvmlGpmSample_t gp
 
 SIM_EXPORT nvmlReturn_t nvmlGpmMigSampleGet(nvmlDevice_t device, unsigned int gpuInstanceId, nvmlGpmSample_t gpmSample) {
     ENTER_DEV(device);
-    (void)gpuInstanceId; /* every GPU instance reads the device's metric functions */
     if (!gpm_supported(D)) return NVML_ERROR_NOT_SUPPORTED;
-    if (!D->has_mig || D->mig_current != NVML_DEVICE_MIG_ENABLE) return NVML_ERROR_NOT_SUPPORTED;
-    return take_sample(S, D, gpmSample);
+    if (!mig_enabled(D)) return NVML_ERROR_NOT_SUPPORTED;
+    bool known = false;
+    for (unsigned int i = 0; i < D->nmig && !known; i++) known = D->migs[i].gpu_instance_id == gpuInstanceId;
+    if (!known) return NVML_ERROR_INVALID_ARGUMENT;
+    nvmlReturn_t r = take_sample(S, D, gpmSample);
+    if (r == NVML_SUCCESS) {
+        gpmSample->mig = 1;
+        gpmSample->gpu_instance_id = gpuInstanceId;
+    }
+    return r;
 }
 
 /* Mean of a metric over [t1, t2]. Metrics the scenario does not give: the PCIe and NVLink
@@ -1040,6 +1177,24 @@ static nvmlReturn_t gpm_value(const sim_device *d, unsigned int id, double t1, d
     return NVML_SUCCESS;
 }
 
+/* Mean of a metric of MIG GPU instance gi over [t1, t2]: its mig_gpm_metric functions; every
+ * other metric of the CUDA 11.8 enumeration reads 0; unknown ids are NOT_SUPPORTED. */
+static nvmlReturn_t mig_gpm_value(const sim_device *d, unsigned int gi, unsigned int id, double t1, double t2,
+                                  double *out) {
+    for (unsigned int j = 0; j < d->nmig; j++) {
+        const sim_mig *g = &d->migs[j];
+        if (g->gpu_instance_id != gi) continue;
+        for (unsigned int i = 0; i < g->ngpm; i++)
+            if (g->gpm[i].metric_id == id) {
+                *out = sim_fn_mean(&g->gpm[i].fn, t1, t2);
+                return NVML_SUCCESS;
+            }
+    }
+    if (!sim_gpm_metric_known(id)) return NVML_ERROR_NOT_SUPPORTED;
+    *out = 0.0;
+    return NVML_SUCCESS;
+}
+
 SIM_EXPORT nvmlReturn_t nvmlGpmMetricsGet(nvmlGpmMetricsGet_t *metricsGet) {
     CALL_GUARD;
     const sim_scenario *S = current();
@@ -1056,13 +1211,15 @@ SIM_EXPORT nvmlReturn_t nvmlGpmMetricsGet(nvmlGpmMetricsGet_t *metricsGet) {
     if (s1->device_index != s2->device_index || s1->scenario_id != S->id || s2->scenario_id != S->id ||
         s1->device_index >= S->ndevices)
         return NVML_ERROR_INVALID_ARGUMENT;
+    if (s1->mig != s2->mig || (s1->mig && s1->gpu_instance_id != s2->gpu_instance_id)) return NVML_ERROR_INVALID_ARGUMENT;
     const sim_device *D = &S->devices[s1->device_index];
     nvmlReturn_t r = apply_faults(S, __func__, (int)D->index);
     if (r != NVML_SUCCESS) return r;
     nvmlGpmMetric_t *m = metricsGet->metrics;
     for (unsigned int i = 0; i < metricsGet->numMetrics; i++) {
         double v = 0;
-        m[i].nvmlReturn = gpm_value(D, m[i].metricId, s1->time_s, s2->time_s, &v);
+        m[i].nvmlReturn = s1->mig ? mig_gpm_value(D, s1->gpu_instance_id, m[i].metricId, s1->time_s, s2->time_s, &v)
+                                  : gpm_value(D, m[i].metricId, s1->time_s, s2->time_s, &v);
         m[i].value = m[i].nvmlReturn == NVML_SUCCESS ? v : 0.0;
         const char *name = sim_gpm_metric_name(m[i].metricId);
         const char *unit = sim_gpm_metric_unit(m[i].metricId);
@@ -1120,6 +1277,19 @@ SIM_EXPORT nvmlReturn_t nvmlDeviceRegisterEvents(nvmlDevice_t device, unsigned l
 
 /* Delivers, in time order, each Xid event of a registered device whose time has come, once per
  * event set; waits (in real time, without holding a lock while sleeping) up to timeoutms. */
+/* A device's Xid events in time order: its xid lines, or its xid_storm's arithmetic sequence. */
+static unsigned long long xid_count(const sim_device *d) {
+    return d->xid_storm_count > 0 ? d->xid_storm_count : d->nxid;
+}
+
+static sim_xid xid_at(const sim_device *d, unsigned long long k) {
+    if (d->xid_storm_count > 0) {
+        sim_xid x = {d->xid_storm_from_s + (double)k * d->xid_storm_every_s, d->xid_storm_xid};
+        return x;
+    }
+    return d->xids[k];
+}
+
 SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t *data, unsigned int timeoutms) {
     ENTER_SYS();
     if (!set || set->magic != MAGIC_EVENT_SET || !data) return NVML_ERROR_INVALID_ARGUMENT;
@@ -1133,8 +1303,8 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t 
         double best_t = INFINITY;
         for (unsigned int i = 0; i < S->ndevices; i++) {
             const sim_device *d = &S->devices[i];
-            if (!(set->registered[i] & nvmlEventTypeXidCriticalError) || set->delivered[i] >= d->nxid) continue;
-            double et = d->xids[set->delivered[i]].time_s;
+            if (!(set->registered[i] & nvmlEventTypeXidCriticalError) || set->delivered[i] >= xid_count(d)) continue;
+            double et = xid_at(d, set->delivered[i]).time_s;
             if (et <= t && et < best_t) {
                 best = (int)i;
                 best_t = et;
@@ -1142,11 +1312,11 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t 
         }
         if (best >= 0) {
             const sim_device *d = &S->devices[best];
-            const sim_xid *x = &d->xids[set->delivered[best]++];
+            sim_xid x = xid_at(d, set->delivered[best]++);
             pthread_mutex_unlock(&set->lock);
             data->device = handle_of(d);
             data->eventType = nvmlEventTypeXidCriticalError;
-            data->eventData = x->xid;
+            data->eventData = x.xid;
             data->gpuInstanceId = 0xFFFFFFFFu;
             data->computeInstanceId = 0xFFFFFFFFu;
             return NVML_SUCCESS;
@@ -1167,4 +1337,160 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetFree(nvmlEventSet_t set) {
     free(set->delivered);
     free(set);
     return NVML_SUCCESS;
+}
+
+/* ---- MIG (read-only) ----------------------------------------------------------------------------
+ * MIG devices are declared by the scenario (mig_instance); a MIG device handle answers the
+ * identity, memory and process calls and the MIG queries below, as nvml.h documents for MIG device
+ * handles. Nothing here creates or destroys instances: flopwatch never changes the MIG layout. */
+
+static nvmlReturn_t mig_name(const sim_scenario *S, const sim_mig *m, char *name, unsigned int length) {
+    char buf[NVML_DEVICE_NAME_V2_BUFFER_SIZE + 64];
+    const sim_device *parent = &S->devices[m->parent_index];
+    /* nvidia-smi -L names a MIG device by its profile ("MIG 3g.40gb Device 0"); NVML's name of a
+     * MIG device handle is the GPU's name followed by "MIG" and the profile. A compute instance
+     * smaller than its GPU instance is "<c>c.<profile>". */
+    if (m->compute_slices < m->gpu_slices)
+        snprintf(buf, sizeof buf, "%s MIG %uc.%s", parent->name, m->compute_slices, m->profile);
+    else
+        snprintf(buf, sizeof buf, "%s MIG %s", parent->name, m->profile);
+    buf[NVML_DEVICE_NAME_V2_BUFFER_SIZE - 1] = '\0'; /* NVML's names fit its name buffer */
+    return copy_out(name, length, buf);
+}
+
+static nvmlReturn_t mig_memory(const sim_scenario *S, const sim_mig *m, unsigned long long *total,
+                               unsigned long long *used) {
+    unsigned long long u = sim_fn_present(&m->memory_used) ? to_u64(sim_fn_eval(&m->memory_used, sim_now(S))) : 0;
+    *total = m->memory_total;
+    *used = u > m->memory_total ? m->memory_total : u;
+    return NVML_SUCCESS;
+}
+
+static nvmlReturn_t mig_memory_v1(const sim_scenario *S, const sim_mig *m, nvmlMemory_t *memory) {
+    if (!memory) return NVML_ERROR_INVALID_ARGUMENT;
+    unsigned long long total, used;
+    mig_memory(S, m, &total, &used);
+    memory->total = total;
+    memory->used = used;
+    memory->free = total - used;
+    return NVML_SUCCESS;
+}
+
+static nvmlReturn_t mig_memory_v2(const sim_scenario *S, const sim_mig *m, nvmlMemory_v2_t *memory) {
+    if (!memory) return NVML_ERROR_INVALID_ARGUMENT;
+    if (memory->version != nvmlMemory_v2) return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+    unsigned long long total, used;
+    mig_memory(S, m, &total, &used);
+    memory->total = total;
+    memory->reserved = 0;
+    memory->used = used;
+    memory->free = total - used;
+    return NVML_SUCCESS;
+}
+
+/* The processes of one MIG device: those of its parent with its GPU and compute instance ids. */
+static nvmlReturn_t mig_processes(const sim_scenario *S, const sim_mig *m, unsigned int *infoCount,
+                                  nvmlProcessInfo_t *infos) {
+    if (!infoCount) return NVML_ERROR_INVALID_ARGUMENT;
+    const sim_device *d = &S->devices[m->parent_index];
+    unsigned int n = 0;
+    for (unsigned int i = 0; i < d->nprocs; i++)
+        n += d->procs[i].gpu_instance_id == m->gpu_instance_id && d->procs[i].compute_instance_id == m->compute_instance_id;
+    if (*infoCount < n) {
+        *infoCount = n;
+        return NVML_ERROR_INSUFFICIENT_SIZE;
+    }
+    if (n && !infos) return NVML_ERROR_INVALID_ARGUMENT;
+    unsigned int k = 0;
+    for (unsigned int i = 0; i < d->nprocs; i++) {
+        const sim_process *p = &d->procs[i];
+        if (p->gpu_instance_id != m->gpu_instance_id || p->compute_instance_id != m->compute_instance_id) continue;
+        infos[k].pid = p->pid;
+        infos[k].usedGpuMemory = p->used_bytes;
+        infos[k].gpuInstanceId = p->gpu_instance_id;
+        infos[k].computeInstanceId = p->compute_instance_id;
+        k++;
+    }
+    *infoCount = n;
+    return NVML_SUCCESS;
+}
+
+/* nvml.h: with a MIG device handle nvmlDeviceGetIndex "returns indices that can be passed to
+ * nvmlDeviceGetMigDeviceHandleByIndex". */
+static nvmlReturn_t mig_index(const sim_scenario *S, const sim_mig *m, unsigned int *index) {
+    if (!index) return NVML_ERROR_INVALID_ARGUMENT;
+    *index = (unsigned int)(m - S->devices[m->parent_index].migs);
+    return NVML_SUCCESS;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int *count) {
+    MIG_FORWARD(device, NVML_ERROR_INVALID_ARGUMENT);
+    ENTER_DEV(device);
+    if (!count) return NVML_ERROR_INVALID_ARGUMENT;
+    /* nvml.h: "Returns zero if MIG is not supported or enabled." A100 / H100: 7 compute slices. */
+    *count = mig_enabled(D) ? SIM_MAX_MIG : 0;
+    return NVML_SUCCESS;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, unsigned int index,
+                                                            nvmlDevice_t *migDevice) {
+    MIG_FORWARD(device, NVML_ERROR_INVALID_ARGUMENT);
+    ENTER_DEV(device);
+    if (!migDevice) return NVML_ERROR_INVALID_ARGUMENT;
+    if (!mig_enabled(D)) return NVML_ERROR_NOT_SUPPORTED;
+    if (index >= SIM_MAX_MIG) return NVML_ERROR_INVALID_ARGUMENT;
+    if (index >= D->nmig) return NVML_ERROR_NOT_FOUND;
+    *migDevice = mig_handle_of(&D->migs[index]);
+    return NVML_SUCCESS;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int *isMigDevice) {
+    MIG_FORWARD(device, isMigDevice ? (*isMigDevice = 1, NVML_SUCCESS) : NVML_ERROR_INVALID_ARGUMENT);
+    ENTER_DEV(device);
+    if (!isMigDevice) return NVML_ERROR_INVALID_ARGUMENT;
+    *isMigDevice = 0;
+    return NVML_SUCCESS;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, unsigned int *id) {
+    MIG_FORWARD(device, id ? (*id = M_->gpu_instance_id, NVML_SUCCESS) : NVML_ERROR_INVALID_ARGUMENT);
+    ENTER_DEV(device);
+    (void)D;
+    return NVML_ERROR_INVALID_ARGUMENT; /* not a MIG device handle */
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetComputeInstanceId(nvmlDevice_t device, unsigned int *id) {
+    MIG_FORWARD(device, id ? (*id = M_->compute_instance_id, NVML_SUCCESS) : NVML_ERROR_INVALID_ARGUMENT);
+    ENTER_DEV(device);
+    (void)D;
+    return NVML_ERROR_INVALID_ARGUMENT;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t migDevice, nvmlDevice_t *device) {
+    MIG_FORWARD(migDevice, device ? (*device = handle_of(&S_->devices[M_->parent_index]), NVML_SUCCESS)
+                                  : NVML_ERROR_INVALID_ARGUMENT);
+    ENTER_DEV(migDevice);
+    (void)D;
+    return NVML_ERROR_INVALID_ARGUMENT;
+}
+
+static nvmlReturn_t mig_attributes(const sim_scenario *S, const sim_mig *m, nvmlDeviceAttributes_t *a) {
+    if (!a) return NVML_ERROR_INVALID_ARGUMENT;
+    const sim_device *d = &S->devices[m->parent_index];
+    memset(a, 0, sizeof *a);
+    /* Without sm_count: the parent's SMs split evenly over its 7 compute slices. */
+    a->multiprocessorCount = m->sm_count ? m->sm_count
+                                         : (d->has_sm_count ? d->sm_count * m->compute_slices / SIM_MAX_MIG : 0);
+    a->gpuInstanceSliceCount = m->gpu_slices;
+    a->computeInstanceSliceCount = m->compute_slices;
+    a->memorySizeMB = m->memory_total / (1024ULL * 1024ULL);
+    return NVML_SUCCESS;
+}
+
+SIM_EXPORT nvmlReturn_t nvmlDeviceGetAttributes_v2(nvmlDevice_t device, nvmlDeviceAttributes_t *attributes) {
+    MIG_FORWARD(device, mig_attributes(S_, M_, attributes));
+    ENTER_DEV(device);
+    (void)D;
+    (void)attributes;
+    return NVML_ERROR_NOT_SUPPORTED; /* nvml.h: "This API currently only supports MIG device handles." */
 }

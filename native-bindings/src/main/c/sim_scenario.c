@@ -443,8 +443,197 @@ static bool need_args(parse_ctx *c, int ntok, int min, int max, const char *usag
         return parse_fn(c, tok[1], &d->field); \
     }
 
+/* ---- MIG directives ------------------------------------------------------------------------ */
+
+/* "<g>g.<m>gb" with an optional "+<suffix>" ("1g.10gb+me"); g is the GPU instance's slice count,
+ * one of 1, 2, 3, 4, 7 on A100 / H100 (NVIDIA MIG user guide, "Supported MIG Profiles"). */
+static bool parse_mig_profile(const char *s, unsigned int *slices) {
+    unsigned int g = 0, m = 0;
+    int n = 0;
+    if (sscanf(s, "%ug.%ugb%n", &g, &m, &n) != 2 || n <= 0) return false;
+    if (s[n] != '\0' && s[n] != '+') return false;
+    if (g != 1 && g != 2 && g != 3 && g != 4 && g != 7) return false;
+    *slices = g;
+    return m > 0;
+}
+
+static bool parse_gpm_id(const char *s, unsigned int *id) {
+    for (unsigned int i = 1; i < 98; i++) {
+        const char *n = sim_gpm_metric_name(i);
+        if (n && !strcmp(n, s)) {
+            *id = i;
+            return true;
+        }
+    }
+    return parse_u32(s, id) && *id > 0 && *id < SIM_GPM_METRICS_ARRAY_MAX;
+}
+
+/* 1: parsed, 0: failed (c holds the message), -1: not a MIG directive. */
+static int parse_mig_line(parse_ctx *c, sim_device *d, char **tok, int ntok) {
+    const char *k = tok[0];
+    if (!strcmp(k, "mig_instance")) {
+        const char *usage = "usage: mig_instance <gpu_instance_id> <compute_instance_id> <profile e.g. 3g.40gb> "
+                            "uuid=MIG-… memory_total_bytes=<n> [memory_used_bytes=<fn>] [compute_slices=<n>] "
+                            "[sm_count=<n>]";
+        if (ntok < 6) return fail(c, "%s", usage);
+        if (d->nmig == SIM_MAX_MIG) return fail(c, "at most %d MIG devices per GPU", SIM_MAX_MIG);
+        sim_mig *m = &d->migs[d->nmig];
+        memset(m, 0, sizeof *m);
+        m->decl_line = c->line;
+        m->parent_index = d->index;
+        if (!parse_u32(tok[1], &m->gpu_instance_id)) return fail(c, "bad gpu instance id '%s'", tok[1]);
+        if (!parse_u32(tok[2], &m->compute_instance_id)) return fail(c, "bad compute instance id '%s'", tok[2]);
+        if (!parse_mig_profile(tok[3], &m->gpu_slices))
+            return fail(c, "bad MIG profile '%s' (expected <1|2|3|4|7>g.<memory>gb, e.g. 3g.40gb)", tok[3]);
+        if (!copy_string(c, m->profile, sizeof m->profile, tok[3], "profile")) return 0;
+        m->compute_slices = m->gpu_slices;
+        bool has_memory = false;
+        for (int i = 4; i < ntok; i++) {
+            const char *v;
+            if ((v = kv(tok[i], "uuid"))) {
+                if (strncmp(v, "MIG-", 4) || strlen(v) < 5) return fail(c, "a MIG device uuid starts with MIG-: '%s'", v);
+                if (!copy_string(c, m->uuid, sizeof m->uuid, v, "uuid")) return 0;
+            } else if ((v = kv(tok[i], "memory_total_bytes"))) {
+                if (!parse_u64(v, &m->memory_total) || m->memory_total == 0) return fail(c, "bad memory_total_bytes '%s'", v);
+                has_memory = true;
+            } else if ((v = kv(tok[i], "memory_used_bytes"))) {
+                if (!parse_fn(c, v, &m->memory_used)) return 0;
+            } else if ((v = kv(tok[i], "compute_slices"))) {
+                if (!parse_u32(v, &m->compute_slices) || m->compute_slices == 0 || m->compute_slices > m->gpu_slices)
+                    return fail(c, "compute_slices must be 1..%u for profile %s: '%s'", m->gpu_slices, m->profile, v);
+            } else if ((v = kv(tok[i], "sm_count"))) {
+                if (!parse_u32(v, &m->sm_count) || m->sm_count == 0) return fail(c, "bad sm_count '%s'", v);
+            } else {
+                return fail(c, "mig_instance: unknown attribute '%s'", tok[i]);
+            }
+        }
+        if (!m->uuid[0] || !has_memory) return fail(c, "%s", usage);
+        for (unsigned int i = 0; i < d->nmig; i++) {
+            const sim_mig *o = &d->migs[i];
+            if (o->gpu_instance_id == m->gpu_instance_id && o->compute_instance_id == m->compute_instance_id)
+                return fail(c, "MIG device %u/%u declared twice", m->gpu_instance_id, m->compute_instance_id);
+            if (o->gpu_instance_id == m->gpu_instance_id && strcmp(o->profile, m->profile))
+                return fail(c, "GPU instance %u has profile %s (line %d), not %s", o->gpu_instance_id, o->profile,
+                            o->decl_line, m->profile);
+            if (!strcmp(o->uuid, m->uuid)) return fail(c, "MIG uuid %s given twice", m->uuid);
+        }
+        d->nmig++;
+        return 1;
+    }
+    if (!strcmp(k, "mig_gpm_metric")) {
+        const char *usage = "usage: mig_gpm_metric <gpu_instance_id> <id or name> <value or function>";
+        if (ntok != 4) return fail(c, "%s", usage);
+        unsigned int gi, id;
+        if (!parse_u32(tok[1], &gi)) return fail(c, "%s", usage);
+        if (!parse_gpm_id(tok[2], &id))
+            return fail(c, "unknown GPM metric '%s' (a name such as sm_util, or an nvmlGpmMetricId_t number)", tok[2]);
+        /* GPM samples a GPU instance: the metrics go to its first declared compute instance. */
+        sim_mig *m = NULL;
+        for (unsigned int i = 0; i < d->nmig && !m; i++)
+            if (d->migs[i].gpu_instance_id == gi) m = &d->migs[i];
+        if (!m) return fail(c, "mig_gpm_metric: no mig_instance with GPU instance id %u above this line", gi);
+        if (m->ngpm == SIM_MAX_MIG_GPM) return fail(c, "at most %d GPM metrics per GPU instance", SIM_MAX_MIG_GPM);
+        for (unsigned int i = 0; i < m->ngpm; i++)
+            if (m->gpm[i].metric_id == id) return fail(c, "GPM metric %u given twice for GPU instance %u", id, gi);
+        m->gpm[m->ngpm].metric_id = id;
+        if (!parse_fn(c, tok[3], &m->gpm[m->ngpm].fn)) return 0;
+        m->ngpm++;
+        return 1;
+    }
+    return -1;
+}
+
+/* Interconnect error rates and PCIe link degradation (docs/simulator.md, "Interconnect errors").
+ * Returns -1 when the key is not one of these, else whether the line parsed. */
+static int parse_interconnect_line(parse_ctx *c, sim_device *d, char **tok, int ntok) {
+    const char *k = tok[0];
+    if (!strcmp(k, "pcie_replays_per_s")) {
+        if (ntok != 2) return fail(c, "usage: pcie_replays_per_s <value or function>");
+        return parse_fn(c, tok[1], &d->pcie_replays_per_s);
+    }
+    if (!strcmp(k, "nvlink_errors_per_s")) {
+        static const char *const kinds[] = {"crc_flit", "crc_data", "replay", "recovery"};
+        if (ntok != 3) return fail(c, "usage: nvlink_errors_per_s <crc_flit|crc_data|replay|recovery> <value or function>");
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(tok[1], kinds[i])) return parse_fn(c, tok[2], &d->nvlink_errors_per_s[i]);
+        return fail(c, "nvlink_errors_per_s: unknown counter '%s' (crc_flit, crc_data, replay, recovery)", tok[1]);
+    }
+    if (!strcmp(k, "pcie_degraded")) {
+        const char *usage = "pcie_degraded <gen> <width> [from=<s>] [to=<s>]";
+        if (ntok < 3 || ntok > 5) return fail(c, "usage: %s", usage);
+        if (!d->has_pcie_link) return fail(c, "pcie_degraded: put pcie_gen and pcie_width first");
+        if (!parse_u32(tok[1], &d->pcie_degraded_gen) || !parse_u32(tok[2], &d->pcie_degraded_width) ||
+            d->pcie_degraded_gen == 0 || d->pcie_degraded_width == 0)
+            return fail(c, "pcie_degraded: expected a generation and a width above 0; %s", usage);
+        d->pcie_degraded_from_s = 0;
+        d->pcie_degraded_to_s = INFINITY;
+        for (int i = 3; i < ntok; i++) {
+            if (!strncmp(tok[i], "from=", 5)) {
+                if (!parse_double(tok[i] + 5, &d->pcie_degraded_from_s) || d->pcie_degraded_from_s < 0)
+                    return fail(c, "pcie_degraded: bad from '%s'", tok[i] + 5);
+            } else if (!strncmp(tok[i], "to=", 3)) {
+                if (!parse_double(tok[i] + 3, &d->pcie_degraded_to_s))
+                    return fail(c, "pcie_degraded: bad to '%s'", tok[i] + 3);
+            } else {
+                return fail(c, "pcie_degraded: unknown attribute '%s'; %s", tok[i], usage);
+            }
+        }
+        if (!(d->pcie_degraded_to_s > d->pcie_degraded_from_s)) return fail(c, "pcie_degraded: to must be after from");
+        d->has_pcie_degraded = true;
+        return true;
+    }
+    return -1;
+}
+
+/* MIG devices exist only while MIG mode is on; their GPU instances fit in the GPU's 7 slices and
+ * their compute instances in their GPU instance's slices; MIG processes name a declared device. */
+static bool finish_mig(parse_ctx *c, sim_device *d) {
+    if (d->nmig == 0) {
+        for (unsigned int i = 0; i < d->nprocs; i++)
+            if (d->procs[i].gpu_instance_id != 0xFFFFFFFFU)
+                return fail(c, "device %u: process %u names a GPU instance but the device declares no mig_instance",
+                            d->index, d->procs[i].pid);
+        return true;
+    }
+    if (!d->has_mig || d->mig_current != NVML_DEVICE_MIG_ENABLE)
+        return fail(c, "device %u declares mig_instance lines but not mig_mode 1 <pending>", d->index);
+    unsigned int gi_slices = 0;
+    for (unsigned int i = 0; i < d->nmig; i++) {
+        const sim_mig *m = &d->migs[i];
+        bool first_of_gi = true;
+        unsigned int ci_slices = 0;
+        for (unsigned int j = 0; j < d->nmig; j++) {
+            if (d->migs[j].gpu_instance_id != m->gpu_instance_id) continue;
+            if (j < i) first_of_gi = false;
+            ci_slices += d->migs[j].compute_slices;
+        }
+        if (first_of_gi) gi_slices += m->gpu_slices;
+        if (ci_slices > m->gpu_slices)
+            return fail(c, "device %u: the compute instances of GPU instance %u use %u slices, more than its %u",
+                        d->index, m->gpu_instance_id, ci_slices, m->gpu_slices);
+    }
+    if (gi_slices > SIM_MAX_MIG)
+        return fail(c, "device %u: its GPU instances use %u slices, more than the GPU's %d", d->index, gi_slices,
+                    SIM_MAX_MIG);
+    for (unsigned int i = 0; i < d->nprocs; i++) {
+        const sim_process *p = &d->procs[i];
+        bool found = false;
+        for (unsigned int j = 0; j < d->nmig && !found; j++)
+            found = d->migs[j].gpu_instance_id == p->gpu_instance_id &&
+                    d->migs[j].compute_instance_id == p->compute_instance_id;
+        if (!found)
+            return fail(c, "device %u: MIG is on, so process %u needs gpu_instance=/compute_instance= of a declared "
+                           "mig_instance", d->index, p->pid);
+    }
+    return true;
+}
+
 static bool parse_device_line(parse_ctx *c, sim_device *d, char **tok, int ntok, const char *rest) {
     const char *k = tok[0];
+    int mig = parse_mig_line(c, d, tok, ntok);
+    if (mig >= 0) return mig == 1;
+    int interconnect = parse_interconnect_line(c, d, tok, ntok);
+    if (interconnect >= 0) return interconnect;
     if (!strcmp(k, "name")) {
         if (!rest || !*rest) return fail(c, "usage: name <device name ending in (Simulated)>");
         const char *suffix = "(Simulated)";
@@ -710,8 +899,21 @@ static bool parse_device_line(parse_ctx *c, sim_device *d, char **tok, int ntok,
         d->ngpm++;
         return true;
     }
+    if (!strcmp(k, "xid_storm")) {
+        NEED(4, 4, "xid_storm <from_s> <count> <every_s> <xid>");
+        if (d->nxid > 0 || d->xid_storm_count > 0) return fail(c, "xid_storm: a device has either xid lines or one xid_storm");
+        if (!parse_double(tok[1], &d->xid_storm_from_s) || d->xid_storm_from_s < 0)
+            return fail(c, "xid_storm: bad start time '%s'", tok[1]);
+        if (!parse_u64(tok[2], &d->xid_storm_count) || d->xid_storm_count == 0 || d->xid_storm_count > 100000000ULL)
+            return fail(c, "xid_storm: count must be 1..100000000: '%s'", tok[2]);
+        if (!parse_double(tok[3], &d->xid_storm_every_s) || d->xid_storm_every_s < 0)
+            return fail(c, "xid_storm: bad interval '%s'", tok[3]);
+        if (!parse_u64(tok[4], &d->xid_storm_xid)) return fail(c, "xid_storm: bad Xid '%s'", tok[4]);
+        return true;
+    }
     if (!strcmp(k, "xid")) {
         NEED(2, 2, "xid <time_s> <xid>");
+        if (d->xid_storm_count > 0) return fail(c, "xid: a device has either xid lines or one xid_storm");
         if (d->nxid == SIM_MAX_XID) return fail(c, "at most %d Xid events per device", SIM_MAX_XID);
         sim_xid *x = &d->xids[d->nxid];
         if (!parse_double(tok[1], &x->time_s) || x->time_s < 0) return fail(c, "bad Xid time '%s'", tok[1]);
@@ -777,7 +979,7 @@ static bool finish_device(parse_ctx *c, sim_device *d) {
     if (d->has_pcie_link && (!d->pcie_gen_max || !d->pcie_width_max))
         return fail(c, "device %u (starting here) needs both pcie_gen and pcie_width", d->index);
     if (d->enforced_power_limit_mw == 0) d->enforced_power_limit_mw = d->power_limit_mw;
-    return true;
+    return finish_mig(c, d);
 }
 
 void sim_scenario_free(sim_scenario *s) {

@@ -187,15 +187,65 @@ class Reader:
         d.pop("gpm_support", None)
         if d["gpm_supported"]:
             d["gpm_metrics"] = self.gpm(h)
+        d["mig_devices"] = self.mig_devices(h, d["gpm_supported"], err)
         d["errors"] = err
         return d
 
-    def gpm(self, h):
+    @staticmethod
+    def _uint(v):
+        # pynvml 11.525 returns some MIG ids as ctypes c_uint rather than int.
+        return v.value if hasattr(v, "value") else v
+
+    def mig_devices(self, h, gpm_supported, err):
+        """The MIG devices of a GPU, read through their MIG device handles; [] when MIG is off."""
+        nv = self.nv
+        uint = self._uint
+        count = uint(self.read({}, err, "max_mig_device_count", nv.nvmlDeviceGetMaxMigDeviceCount, h) or 0)
+        migs = []
+        for i in range(count):
+            try:
+                m = nv.nvmlDeviceGetMigDeviceHandleByIndex(h, i)
+            except nv.NVMLError as e:
+                if e.value == nv.NVML_ERROR_NOT_FOUND:
+                    continue
+                raise
+            e = {}
+            md = {"mig_index": i, "index_from_handle": nv.nvmlDeviceGetIndex(m),
+                  "is_mig_handle": uint(nv.nvmlDeviceIsMigDeviceHandle(m)),
+                  "parent_index": nv.nvmlDeviceGetIndex(nv.nvmlDeviceGetDeviceHandleFromMigDeviceHandle(m)),
+                  "uuid": text(nv.nvmlDeviceGetUUID(m)), "name": text(nv.nvmlDeviceGetName(m)),
+                  "gpu_instance_id": uint(nv.nvmlDeviceGetGpuInstanceId(m)),
+                  "compute_instance_id": uint(nv.nvmlDeviceGetComputeInstanceId(m))}
+            a = self.read({}, e, "attributes", nv.nvmlDeviceGetAttributes_v2, m)
+            if a is not None:
+                md["attributes"] = {"multiprocessor_count": a.multiprocessorCount,
+                                    "gpu_instance_slice_count": a.gpuInstanceSliceCount,
+                                    "compute_instance_slice_count": a.computeInstanceSliceCount,
+                                    "memory_size_mib": a.memorySizeMB}
+            mem = nv.nvmlDeviceGetMemoryInfo(m)
+            md["memory"] = {"total_bytes": mem.total, "used_bytes": mem.used, "free_bytes": mem.free}
+            md["compute_processes"] = [
+                {"pid": p.pid, "used_gpu_memory_bytes": p.usedGpuMemory,
+                 "gpu_instance_id": p.gpuInstanceId, "compute_instance_id": p.computeInstanceId}
+                for p in nv.nvmlDeviceGetComputeRunningProcesses(m)]
+            self.read(md, e, "utilization", nv.nvmlDeviceGetUtilizationRates, m)
+            md["utilization"] = None if md["utilization"] is None else md["utilization"].gpu
+            if gpm_supported:
+                md["gpm_metrics"] = self.gpm(h, md["gpu_instance_id"])
+            md["errors"] = e
+            migs.append(md)
+        return migs
+
+    def gpm(self, h, gpu_instance_id=None):
         nv = self.nv
         s1, s2 = nv.nvmlGpmSampleAlloc(), nv.nvmlGpmSampleAlloc()
         try:
-            nv.nvmlGpmSampleGet(h, s1)
-            nv.nvmlGpmSampleGet(h, s2)
+            if gpu_instance_id is None:
+                nv.nvmlGpmSampleGet(h, s1)
+                nv.nvmlGpmSampleGet(h, s2)
+            else:
+                nv.nvmlGpmMigSampleGet(h, gpu_instance_id, s1)
+                nv.nvmlGpmMigSampleGet(h, gpu_instance_id, s2)
             mg = nv.c_nvmlGpmMetricsGet_t()
             mg.version = nv.NVML_GPM_METRICS_GET_VERSION
             mg.numMetrics = len(GPM_METRIC_IDS)

@@ -174,20 +174,27 @@ nvmlDeviceGetCurrentClocksEventReasons nvmlDeviceGetPowerUsage nvmlDeviceGetEnfo
 nvmlDeviceGetPowerManagementLimit nvmlDeviceGetTotalEnergyConsumption nvmlDeviceGetTemperature
 nvmlDeviceGetFanSpeed nvmlDeviceGetPcieThroughput nvmlDeviceGetCurrPcieLinkGeneration
 nvmlDeviceGetCurrPcieLinkWidth nvmlDeviceGetMaxPcieLinkGeneration nvmlDeviceGetMaxPcieLinkWidth
-nvmlDeviceGetNvLinkState nvmlDeviceGetTotalEccErrors nvmlDeviceGetRetiredPages
+nvmlDeviceGetNvLinkState nvmlDeviceGetPcieReplayCounter nvmlDeviceGetTotalEccErrors
+nvmlDeviceGetRetiredPages
 nvmlDeviceGetRemappedRows nvmlDeviceGetMigMode nvmlDeviceGetComputeRunningProcesses_v3
 nvmlDeviceGetComputeRunningProcesses_v2 nvmlDeviceGetProcessUtilization nvmlDeviceGetFieldValues
 nvmlGpmQueryDeviceSupport nvmlGpmSampleAlloc nvmlGpmSampleFree nvmlGpmSampleGet
 nvmlGpmMigSampleGet nvmlGpmMetricsGet nvmlEventSetCreate nvmlDeviceGetSupportedEventTypes
 nvmlDeviceRegisterEvents nvmlEventSetWait_v2 nvmlEventSetFree
 '''.split()
+# MIG, read-only (docs/simulator.md, "MIG").
+MIG_FUNCTIONS = '''
+nvmlDeviceGetMaxMigDeviceCount nvmlDeviceGetMigDeviceHandleByIndex nvmlDeviceIsMigDeviceHandle
+nvmlDeviceGetGpuInstanceId nvmlDeviceGetComputeInstanceId nvmlDeviceGetDeviceHandleFromMigDeviceHandle
+nvmlDeviceGetAttributes_v2
+'''.split()
 SIM_CONTROLS = ["flopwatchSimSetScenarioPath", "flopwatchSimLastError", "flopwatchSimSetFrozenClock"]
 
 
 class Exports(unittest.TestCase):
     def test_exports_exactly_the_nvml_functions_and_controls(self):
-        self.assertEqual(len(NVML_FUNCTIONS), 64)
-        for name in NVML_FUNCTIONS + SIM_CONTROLS:
+        self.assertEqual(len(NVML_FUNCTIONS), 65)
+        for name in NVML_FUNCTIONS + MIG_FUNCTIONS + SIM_CONTROLS:
             self.assertTrue(hasattr(LIB, name), name)
         nm = shutil.which("nm")
         if nm is None:
@@ -195,7 +202,7 @@ class Exports(unittest.TestCase):
         out = subprocess.run([nm, "-D", "--defined-only", LIB._name], capture_output=True, text=True,
                              check=True).stdout
         exported = {line.split()[-1] for line in out.splitlines() if line.split()[1:2] == ["T"]}
-        self.assertEqual(exported, set(NVML_FUNCTIONS + SIM_CONTROLS))
+        self.assertEqual(exported, set(NVML_FUNCTIONS + MIG_FUNCTIONS + SIM_CONTROLS))
 
 
 class ScenarioErrors(unittest.TestCase):
@@ -230,7 +237,7 @@ class ScenarioErrors(unittest.TestCase):
 
     def test_every_exported_function_can_carry_a_fault(self):
         faults = "".join("fault %s return=GPU_IS_LOST from=1000\n" % f
-                         for f in NVML_FUNCTIONS if f != "nvmlErrorString")
+                         for f in NVML_FUNCTIONS + MIG_FUNCTIONS if f != "nvmlErrorString")
         self.assertEqual(self.init_with(faults + self.DEVICE), (SUCCESS, ""))
         rc, err = self.init_with("fault nvmlErrorString return=15\n" + self.DEVICE)  # cannot fail
         self.assertEqual(rc, UNKNOWN, err)

@@ -43,6 +43,9 @@ int main(void) {
     SIZE(nvmlGpmMetricsGet_t); OFF(nvmlGpmMetricsGet_t, version); OFF(nvmlGpmMetricsGet_t, numMetrics);
     OFF(nvmlGpmMetricsGet_t, sample1); OFF(nvmlGpmMetricsGet_t, sample2); OFF(nvmlGpmMetricsGet_t, metrics);
     SIZE(nvmlGpmSupport_t); OFF(nvmlGpmSupport_t, version); OFF(nvmlGpmSupport_t, isSupportedDevice);
+    SIZE(nvmlDeviceAttributes_t); OFF(nvmlDeviceAttributes_t, multiprocessorCount);
+    OFF(nvmlDeviceAttributes_t, gpuInstanceSliceCount); OFF(nvmlDeviceAttributes_t, computeInstanceSliceCount);
+    OFF(nvmlDeviceAttributes_t, memorySizeMB);
     SIZE(nvmlReturn_t); SIZE(nvmlClockType_t); SIZE(nvmlPstates_t); SIZE(nvmlEnableState_t);
     SIZE(nvmlTemperatureSensors_t); SIZE(nvmlPcieUtilCounter_t); SIZE(nvmlMemoryErrorType_t);
     SIZE(nvmlEccCounterType_t); SIZE(nvmlPageRetirementCause_t); SIZE(nvmlDeviceArchitecture_t);
@@ -51,6 +54,9 @@ int main(void) {
     printf("consts %d %d %d %d %d %d %d %d %d\n", NVML_CLOCK_SM, NVML_CLOCK_MEM, NVML_PCIE_UTIL_RX_BYTES,
            NVML_ERROR_GPU_IS_LOST, NVML_ERROR_ARGUMENT_VERSION_MISMATCH, NVML_ERROR_UNKNOWN,
            NVML_GPM_METRIC_MAX, NVML_FI_DEV_NVLINK_THROUGHPUT_DATA_RX, NVML_DEVICE_ARCH_HOPPER);
+    printf("interconnect fields %d %d %d %d %d\n", NVML_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL,
+           NVML_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL, NVML_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL,
+           NVML_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL, NVML_FI_DEV_PCIE_REPLAY_COUNTER);
     printf("events 0x%llx\n", (unsigned long long)(nvmlEventTypeXidCriticalError | nvmlEventTypeClock));
     return 0;
 }

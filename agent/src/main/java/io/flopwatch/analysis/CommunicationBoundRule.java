@@ -3,7 +3,7 @@ package io.flopwatch.analysis;
 import java.util.OptionalDouble;
 
 /**
- * The proposed "communication-bound" rule of the diagnosis (docs/interconnect.md): a GPU whose
+ * The "communication-bound" rule of the diagnosis (docs/interconnect.md): a GPU whose
  * compute units are mostly idle while its NVLink or its nearest NIC runs near the link's ceiling is
  * waiting on communication. Pure, so the diagnosis can call it per GPU and per window.
  *
@@ -20,9 +20,11 @@ public final class CommunicationBoundRule {
     public enum Verdict { COMMUNICATION_BOUND, NOT_COMMUNICATION_BOUND, UNKNOWN }
 
     /**
-     * @param smActiveBelow      SM activity (0..1) under which compute counts as mostly idle; 0.5 after
-     *                           the DCGM user guide's reading of SM activity (below 0.5 "likely
-     *                           indicates ineffective GPU usage")
+     * @param smActiveBelow      SM activity (0..1) under which compute counts as mostly idle; 0.5 is
+     *                           NVIDIA's cut-off for that metric in the DCGM User Guide (Feature
+     *                           Overview, profiling metrics, SM Activity: "A value less than 0.5
+     *                           likely indicates ineffective GPU usage"); using it for this rule is
+     *                           flopwatch's choice
      * @param tensorActiveBelow  tensor activity (0..1) under which compute counts as mostly idle
      *                           (flopwatch's choice, see docs/interconnect.md)
      * @param linkUtilizationAtLeast link use (0..1 of nominal capacity, busier direction) from which

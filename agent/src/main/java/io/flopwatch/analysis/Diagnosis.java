@@ -26,7 +26,8 @@ public final class Diagnosis {
     /**
      * Communication-bound: {@link CommunicationBoundRule} with its default thresholds (link ≥ 60 %
      * of its per-direction capacity while tensor active < 20 %, or SM active < 50 % without
-     * tensor activity; docs/interconnect.md), applied to the busier of NVLink and PCIe.
+     * tensor activity; docs/interconnect.md), applied to the busiest of NVLink, PCIe and the GPU's
+     * nearest RDMA NIC port.
      */
     public static final CommunicationBoundRule.Thresholds COMMUNICATION = CommunicationBoundRule.Thresholds.DEFAULT;
     /** DRAM bandwidth utilization at or above this is memory-bound. */
@@ -57,10 +58,19 @@ public final class Diagnosis {
      * @param smClockRatio     current SM clock ÷ maximum SM clock
      * @param clockEventReasons NVML clock event reason bits (0 when none or unknown)
      * @param processCount     compute processes on the GPU; −1 when unknown
+     * @param nicRatio         use of the GPU's nearest RDMA NIC port: the busier direction ÷ its rate
      */
     public record Input(double kernelActive, double smActive, double tensorActive, double dramBandwidth,
                         double nvlinkRatio, double pcieRatio, double smClockRatio, long clockEventReasons,
-                        int processCount) {
+                        int processCount, double nicRatio) {
+
+        /** Without NIC data. */
+        public Input(double kernelActive, double smActive, double tensorActive, double dramBandwidth,
+                     double nvlinkRatio, double pcieRatio, double smClockRatio, long clockEventReasons,
+                     int processCount) {
+            this(kernelActive, smActive, tensorActive, dramBandwidth, nvlinkRatio, pcieRatio, smClockRatio,
+                    clockEventReasons, processCount, Double.NaN);
+        }
 
         /** The busier interconnect, NaN when neither is measured. */
         double interconnectRatio() {
@@ -87,7 +97,7 @@ public final class Diagnosis {
         }
         CommunicationBoundRule.Result comm = CommunicationBoundRule.evaluate(new CommunicationBoundRule.Observation(
                 optional(in.smActive()), optional(in.tensorActive()), optional(in.interconnectRatio()),
-                OptionalDouble.empty()), COMMUNICATION);
+                optional(in.nicRatio())), COMMUNICATION);
         if (comm.verdict() == CommunicationBoundRule.Verdict.COMMUNICATION_BOUND) {
             return DiagnosisState.COMMUNICATION_BOUND;
         }

@@ -37,6 +37,13 @@ public final class GpuAnalyzer {
         double dram = gpmRatio(gpu, GpmMetric.DRAM_BW_UTIL);
         double nvlinkTx = value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_TX_PER_SEC)) * MIB;
         double nvlinkRx = value(gpu.gpmValue(GpmMetric.NVLINK_TOTAL_RX_PER_SEC)) * MIB;
+        if (Double.isNaN(nvlinkTx) || Double.isNaN(nvlinkRx)) {
+            // Without GPM (before Hopper, or gpm off): the interconnect collector's NVLink data
+            // counters (field values 138/139), summed over the links.
+            nvlinkTx = value(gpu.interconnect().nvlinkTransmitBytesPerSecond());
+            nvlinkRx = value(gpu.interconnect().nvlinkReceiveBytesPerSecond());
+        }
+        double nicRatio = gpu.interconnect().nearestNic().map(n -> value(n.utilization())).orElse(Double.NaN);
         double pcieTx = value(gpu.gpmValue(GpmMetric.PCIE_TX_PER_SEC)) * MIB;
         double pcieRx = value(gpu.gpmValue(GpmMetric.PCIE_RX_PER_SEC)) * MIB;
         double nvlink = nvlinkTx + nvlinkRx;
@@ -58,7 +65,7 @@ public final class GpuAnalyzer {
         double clockPeak = Double.isNaN(smClock) ? Double.NaN
                 : spec.flatMap(g -> g.clockAwarePeak(precision, smClock)).orElse(Double.NaN);
         DiagnosisState state = Diagnosis.ofGpu(new Diagnosis.Input(kernelActive, smActive, tensorActive, dram,
-                nvlinkRatio, pcieRatio, smClock / smClockMax, reasons, processes));
+                nvlinkRatio, pcieRatio, smClock / smClockMax, reasons, processes, nicRatio));
         return new GpuAnalysis(
                 gpu.index(),
                 gpu.identity().map(i -> i.uuid()).orElse(""),

@@ -30,6 +30,9 @@ import java.util.List;
  * @param mfuDisagreement        1 when {@code mfu} and {@code reportedMfu} differ by more than
  *                               {@link WorkloadAnalyzer#MFU_DISAGREEMENT_TOLERANCE} (relative), 0
  *                               when they agree, NaN when either is unknown
+ * @param source                 how its throughput source is doing ({@link SourceStatus#NONE} outside the live agent)
+ * @param energy                 average power, joules per token and model FLOP/s per watt over the
+ *                               same window as tokens/s ({@link WorkloadEnergy#NONE} when not computed)
  */
 public record WorkloadAnalysis(
         String name,
@@ -51,10 +54,42 @@ public record WorkloadAnalysis(
         DiagnosisState diagnosis,
         double reportedMfu,
         double reportedTflopsPerGpu,
-        double mfuDisagreement) {
+        double mfuDisagreement,
+        SourceStatus source,
+        WorkloadEnergy energy) {
 
     public WorkloadAnalysis {
         gpuIndexes = List.copyOf(gpuIndexes);
+        java.util.Objects.requireNonNull(energy, "energy");
+    }
+
+    /** Without source status or energy figures. */
+    public WorkloadAnalysis(String name, String model, String mode, Precision precision, List<Integer> gpuIndexes,
+                            double tokensPerSecond, double modelFlopsPerToken, double hardwareFlopsPerToken,
+                            double achievedModelFlops, double achievedHardwareFlops, double peakFlops, double mfu,
+                            double hfu, double tensorFlopsEstimate, double hardwareEstimateRatio, double mfuGap,
+                            DiagnosisState diagnosis, double reportedMfu, double reportedTflopsPerGpu,
+                            double mfuDisagreement) {
+        this(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken, hardwareFlopsPerToken,
+                achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu, tensorFlopsEstimate,
+                hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu, mfuDisagreement,
+                SourceStatus.NONE, WorkloadEnergy.NONE);
+    }
+
+    /** The same analysis with these energy figures. */
+    public WorkloadAnalysis withEnergy(WorkloadEnergy e) {
+        return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
+                hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
+                tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
+                mfuDisagreement, source, e);
+    }
+
+    /** The same analysis with its throughput source's status. */
+    public WorkloadAnalysis withSource(SourceStatus s) {
+        return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
+                hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
+                tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
+                mfuDisagreement, s, energy);
     }
 
     /** A workload that reports no MFU of its own. */

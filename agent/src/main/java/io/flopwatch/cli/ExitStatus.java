@@ -16,7 +16,9 @@ public enum ExitStatus {
     /** NVML cannot be used: library not found, driver not loaded, or no permission. */
     NVML_UNAVAILABLE(4),
     /** {@code doctor} found a problem that stops flopwatch from reading the GPUs fully. */
-    DOCTOR_FOUND_PROBLEMS(5);
+    DOCTOR_FOUND_PROBLEMS(5),
+    /** {@code cupti pause|resume|status}: the running agent could not be reached or refused the request. */
+    AGENT_UNREACHABLE(6);
 
     private final int code;
 

@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Live model FLOPs utilization (MFU) and bottleneck diagnosis for GPU nodes.",
-        subcommands = {RunCommand.class, DemoCommand.class, SnapshotCommand.class, DoctorCommand.class, FlopsCommand.class, MfuCommand.class,
-            RooflineCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, SnapshotCommand.class, TopCommand.class, DoctorCommand.class,
+            FlopsCommand.class, MfuCommand.class, RooflineCommand.class, CuptiCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

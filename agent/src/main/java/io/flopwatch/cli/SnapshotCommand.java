@@ -2,6 +2,7 @@ package io.flopwatch.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flopwatch.attribution.Attributor;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.config.ConfigLoader;
 import io.flopwatch.daemon.LiveAnalyzer;
@@ -58,15 +59,23 @@ final class SnapshotCommand implements Callable<Integer> {
                     "--gpm-interval must be at least " + NodeReader.MIN_GPM_INTERVAL.toMillis() + " ms");
         }
         NodeReading reading;
+        SnapshotInterconnect links;
         try (NvmlSession nvml = NvmlOptions.open(nvmlOptions.source())) {
+            // Interconnect counters are read on both sides of the reading, whose GPM interval gives
+            // the NVLink and NIC rates their interval.
+            links = SnapshotInterconnect.start(nvml, !nvml.simulated());
             reading = new NodeReader(nvml, Ticker.system(), d -> Thread.sleep(d.toMillis()))
                     .read(Duration.ofMillis(gpmIntervalMillis));
+            links.finish(nvml);
         }
-        Snapshot analyzed = analyze(reading, agentConfig);
+        Snapshot analyzed = analyze(reading, agentConfig, links);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            var doc = new ReadingJson(mapper).toJson(reading);
+            // Simulated GPUs list made-up PIDs: the host's /proc knows nothing about them.
+            Attributor owners = reading.simulated() ? Attributor.nvmlOnly()
+                    : new Attributor(agentConfig.attribution(), Ticker.system());
+            var doc = new ReadingJson(mapper, owners).toJson(reading);
             doc.set("analysis", mapper.readTree(LogLines.json(analyzed)));
             out.println(mapper.writeValueAsString(doc));
         } else {
@@ -79,13 +88,17 @@ final class SnapshotCommand implements Callable<Integer> {
 
     /** The live agent's analysis of one reading: the same functions, over a one-cycle snapshot. */
     static Snapshot analyze(NodeReading reading, AgentConfig config) {
+        return analyze(reading, config, SnapshotInterconnect.NONE);
+    }
+
+    static Snapshot analyze(NodeReading reading, AgentConfig config, SnapshotInterconnect links) {
         Ticker ticker = Ticker.system();
         long now = ticker.nanoTime();
-        List<GpuRecord> records = reading.devices().stream().map(d -> GpuRecord.of(d, now)).toList();
+        List<GpuRecord> records = reading.devices().stream().map(d -> links.attach(GpuRecord.of(d, now))).toList();
         var analyzer = new LiveAnalyzer(config,
                 GpuCatalog.load(config.analysis().gpuCatalog()), ticker);
         var result = analyzer.analyze(records, now);
         return new Snapshot(reading.takenAt(), now, true, "", reading.simulated(), Optional.of(reading.system()),
-                records, result.gpus(), result.workloads(), Map.of());
+                records, result.gpus(), result.workloads(), Map.of(), links.nics());
     }
 }

@@ -51,6 +51,7 @@ final class SnapshotTable {
                     d.index(), name, util, gpm(d, GpmMetric.SM_UTIL), gpm(d, GpmMetric.ANY_TENSOR_UTIL),
                     mem, power, sm, temp, pstate, events);
         }
+        printMig(r, out);
         out.println();
         out.println("util% = NVML utilization.gpu: time a kernel was running (not arithmetic use);");
         out.println("SM% and tensor = GPM SM-active and tensor-pipe-active ratios (Hopper+; '-' without GPM).");
@@ -59,6 +60,31 @@ final class SnapshotTable {
                 out.println("GPU " + d.index() + ": " + e);
             }
         }
+    }
+
+    /** One row per MIG device under its GPU (docs/mig.md); nothing when no GPU has MIG on. */
+    private static void printMig(NodeReading r, PrintWriter out) {
+        if (r.devices().stream().noneMatch(d -> d.mig().enabled())) {
+            return;
+        }
+        out.println();
+        out.printf(Locale.ROOT, "%-3s %-12s %5s %7s %6s %6s %13s %5s  %s%n", "GPU", "MIG profile", "GI/CI", "slices",
+                "SM%", "tensor", "memory GiB", "procs", "MIG UUID");
+        for (DeviceReading d : r.devices()) {
+            for (var m : d.mig().instances()) {
+                var x = m.device();
+                out.printf(Locale.ROOT, "%-3d %-12s %5s %7s %6s %6s %13s %5d  %s%n", d.index(), x.profile().orElse("?"),
+                        x.gpuInstanceId() + "/" + x.computeInstanceId(),
+                        x.computeInstanceSliceCount().isPresent() ? x.computeInstanceSliceCount().getAsInt() + "/7" : "-",
+                        pct1(m.gpmValue(GpmMetric.SM_UTIL)), pct1(m.gpmValue(GpmMetric.ANY_TENSOR_UTIL)),
+                        gib(x.memoryUsedBytes()) + "/" + gib(x.memoryTotalBytes()), x.processes().size(), x.uuid());
+            }
+        }
+        out.println("MIG: util% is not supported on a GPU with MIG on (NVML); SM% and tensor per GPU instance (GPM).");
+    }
+
+    private static String pct1(OptionalDouble v) {
+        return v.isPresent() ? String.format(Locale.ROOT, "%.1f", v.getAsDouble()) : "-";
     }
 
     private static String gpm(DeviceReading d, int metricId) {
@@ -107,6 +133,7 @@ final class SnapshotTable {
         if (s.analyses().stream().anyMatch(a -> Double.isNaN(a.tensorActiveRatio()))) {
             out.println("(no GPM on some GPUs: tensor activity, its estimate and most diagnosis rules need Hopper or newer)");
         }
+        InterconnectTable.print(s, out);
     }
 
     private static String tf(double flops) {

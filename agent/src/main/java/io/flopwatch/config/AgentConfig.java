@@ -3,9 +3,12 @@ package io.flopwatch.config;
 import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.Recompute;
 import io.flopwatch.gpu.Precision;
+import io.flopwatch.telemetry.cupti.CuptiCollectorSettings;
+import io.flopwatch.telemetry.cupti.CuptiMode;
 import io.flopwatch.workload.LogFormat;
 import io.flopwatch.workload.ParserSettings;
 import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.RequestLengths;
 import io.flopwatch.workload.TokenCounters;
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,7 +26,7 @@ import java.util.Set;
  * key is documented in docs/configuration.md.
  */
 public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporters exporters, Push push,
-                          List<WorkloadConfig> workloads) {
+                          List<WorkloadConfig> workloads, Cupti cupti, Attribution attribution) {
 
     public AgentConfig {
         workloads = List.copyOf(workloads);
@@ -189,11 +192,76 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
      * @param interval time between fetches
      * @param jobGpus  GPUs the server spans (its counters cover all of them); empty: the
      *                 workload's GPUs on this node
+     * @param lengths  the server's request-length histograms (prefill/decode FLOPs from their means)
      */
     public record MetricsSource(URI url, String server, TokenCounters counters, Map<String, String> labels,
-                                Duration interval, OptionalInt jobGpus) {
+                                Duration interval, OptionalInt jobGpus, RequestLengths lengths) {
         public MetricsSource {
             labels = Map.copyOf(labels);
         }
+
+        /** Without request-length histograms (FLOPs per token from {@code seq_len} alone). */
+        public MetricsSource(URI url, String server, TokenCounters counters, Map<String, String> labels,
+                             Duration interval, OptionalInt jobGpus) {
+            this(url, server, counters, labels, interval, jobGpus, RequestLengths.NONE);
+        }
+    }
+
+    /**
+     * The CUPTI PM sampling collector (docs/cupti.md): the activity counters of GPUs without NVML
+     * GPM, or finer-grained ones.
+     *
+     * @param mode               off (default), auto (GPUs without GPM, where permission allows), on (every GPU)
+     * @param samplingInterval   the GPU's sampling interval, at least 10 ms
+     * @param decodeInterval     how often the decode thread empties the hardware buffer (≥ samplingInterval)
+     * @param library            libcupti to load instead of searching the usual places
+     * @param cudaDriverLibrary  libcuda to load instead of the driver's {@code libcuda.so.1}
+     * @param retryInterval      first wait before retrying a condition that may clear (doubles up to 16×)
+     * @param hardwareBufferBytes the PM sampling hardware buffer
+     */
+    public record Cupti(CuptiMode mode, Duration samplingInterval, Duration decodeInterval, Optional<Path> library,
+                        Optional<Path> cudaDriverLibrary, Duration retryInterval, long hardwareBufferBytes) {
+
+        /** The collector's settings; SYSCLK assumed 1 GHz (docs/cupti.md, "SYSCLK"). */
+        public CuptiCollectorSettings collectorSettings() {
+            return new CuptiCollectorSettings(samplingInterval, decodeInterval, hardwareBufferBytes, retryInterval,
+                    CuptiCollectorSettings.defaults().assumedSysclkHertz());
+        }
+    }
+
+    /**
+     * Process and job attribution (docs/attribution.md).
+     *
+     * @param enabled                 read /proc and the kubelet's log names; off: processes carry only NVML's values
+     * @param procRoot                the host's /proc (another path when it is mounted elsewhere)
+     * @param passwdFile              the host's passwd(5) file, for user names
+     * @param kubernetesPodLogs       the kubelet's /var/log/pods (pod namespace and name by UID)
+     * @param kubernetesContainerLogs the kubelet's /var/log/containers (container name by id)
+     * @param hpcJobMappingDir        dcgm-exporter's HPC job mapping directory; empty: not read
+     * @param maxProcessesPerGpu      processes exported one by one per GPU (most memory first); the rest are counted
+     * @param commandMaxChars         the {@code command} label's length limit
+     * @param readEnvironment         read SLURM_JOB_ID from /proc/PID/environ when the cgroup path has no job
+     */
+    public record Attribution(boolean enabled, Path procRoot, Optional<Path> passwdFile,
+                              Optional<Path> kubernetesPodLogs, Optional<Path> kubernetesContainerLogs,
+                              Optional<Path> hpcJobMappingDir, int maxProcessesPerGpu, int commandMaxChars,
+                              boolean readEnvironment) {
+        public static final int DEFAULT_MAX_PROCESSES_PER_GPU = 16;
+        public static final int DEFAULT_COMMAND_MAX_CHARS = 64;
+        /** The defaults of docs/configuration.md. */
+        public static final Attribution DEFAULTS = new Attribution(true, Path.of("/proc"),
+                Optional.of(Path.of("/etc/passwd")), Optional.of(Path.of("/var/log/pods")),
+                Optional.of(Path.of("/var/log/containers")), Optional.empty(), DEFAULT_MAX_PROCESSES_PER_GPU,
+                DEFAULT_COMMAND_MAX_CHARS, true);
+        /** The same limits, nothing read from the host (/proc, passwd, kubelet logs, job mapping). */
+        public Attribution withoutHost() {
+            return new Attribution(false, procRoot, Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), maxProcessesPerGpu, commandMaxChars, false);
+        }
+
+        /** Nothing read beyond NVML. */
+        public static final Attribution DISABLED = new Attribution(false, Path.of("/proc"), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), DEFAULT_MAX_PROCESSES_PER_GPU,
+                DEFAULT_COMMAND_MAX_CHARS, false);
     }
 }

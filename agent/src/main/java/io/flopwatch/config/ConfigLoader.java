@@ -6,10 +6,13 @@ import io.flopwatch.flops.Mode;
 import io.flopwatch.flops.Recompute;
 import io.flopwatch.gpu.Precision;
 import io.flopwatch.telemetry.Collectors;
+import io.flopwatch.telemetry.cupti.CuptiCollectorSettings;
+import io.flopwatch.telemetry.cupti.CuptiMode;
 import io.flopwatch.workload.CustomPatternParser;
 import io.flopwatch.workload.LogFormat;
 import io.flopwatch.workload.ParserSettings;
 import io.flopwatch.workload.ThroughputScope;
+import io.flopwatch.workload.RequestLengths;
 import io.flopwatch.workload.TokenCounters;
 import io.flopwatch.workload.WorkloadPhase;
 import java.io.IOException;
@@ -39,6 +42,14 @@ import java.util.regex.Pattern;
  * those of docs/configuration.md.
  */
 public final class ConfigLoader {
+    /**
+     * A bcrypt hash in the modular crypt format: $2a$/$2b$/$2y$, a two-digit cost 04–31, 22
+     * characters of salt and 31 of hash in bcrypt's base-64 alphabet (Provos and Mazières 1999;
+     * OpenBSD bcrypt(3)); the form Prometheus' web config takes in basic_auth_users.
+     */
+    static final java.util.regex.Pattern BCRYPT =
+            java.util.regex.Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
+
 
     /** The default listen port; see docs/configuration.md for why this one. */
     public static final int DEFAULT_PORT = 9479;
@@ -68,24 +79,90 @@ public final class ConfigLoader {
         return parse("(defaults)", "{}");
     }
 
+    /**
+     * Reads a configuration. Each section (and each workload) is read even when another has an
+     * error, so a file with several mistakes reports them all at once, one line each in file
+     * order ({@link InputError#all}); within one section the first mistake is reported.
+     */
     public static AgentConfig parse(String source, String text) {
         Node root = text.isBlank() ? LocatedTree.parseYaml(source, "{}") : LocatedTree.parseYaml(source, text);
-        root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads"));
-        AgentConfig.Sampling sampling = sampling(root.get("sampling"));
+        List<InputError> errors = new ArrayList<>();
+        collect(errors, () -> {
+            root.onlyKeys(Set.of("web", "sampling", "analysis", "exporters", "push", "workloads", "cupti",
+                    "attribution"));
+            return null;
+        });
+        AgentConfig.Sampling sampling = collect(errors, () -> sampling(root.get("sampling")));
         List<AgentConfig.WorkloadConfig> workloads = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Node list = root.get("workloads");
         if (list != null) {
-            for (Node w : list.elements()) {
-                AgentConfig.WorkloadConfig wc = workload(w);
+            List<Node> elements = collect(errors, list::elements);
+            for (Node w : elements == null ? List.<Node>of() : elements) {
+                AgentConfig.WorkloadConfig wc = collect(errors, () -> workload(w));
+                if (wc == null) {
+                    continue;
+                }
                 if (!names.add(wc.name())) {
-                    throw w.require("name").error("two workloads are named '" + wc.name() + "'");
+                    errors.add(w.require("name").error("two workloads are named '" + wc.name() + "'"));
                 }
                 workloads.add(wc);
             }
         }
-        return new AgentConfig(web(root.get("web")), sampling, analysis(root.get("analysis")),
-                exporters(root.get("exporters")), push(root.get("push")), workloads);
+        AgentConfig.Web web = collect(errors, () -> web(root.get("web")));
+        AgentConfig.Analysis analysis = collect(errors, () -> analysis(root.get("analysis")));
+        AgentConfig.Exporters exporters = collect(errors, () -> exporters(root.get("exporters")));
+        AgentConfig.Push push = collect(errors, () -> push(root.get("push")));
+        AgentConfig.Cupti cupti = collect(errors, () -> cupti(root.get("cupti")));
+        AgentConfig.Attribution attribution = collect(errors, () -> attribution(root.get("attribution")));
+        if (!errors.isEmpty()) {
+            throw InputError.all(errors);
+        }
+        return new AgentConfig(web, sampling, analysis, exporters, push, workloads, cupti, attribution);
+    }
+
+    /** Runs one section's reader; its error is recorded (and null returned) instead of thrown. */
+    private static <T> T collect(List<InputError> errors, java.util.function.Supplier<T> section) {
+        try {
+            return section.get();
+        } catch (InputError e) {
+            errors.add(e);
+            return null;
+        }
+    }
+
+    private static AgentConfig.Attribution attribution(Node n) {
+        AgentConfig.Attribution d = AgentConfig.Attribution.DEFAULTS;
+        if (n == null) {
+            return d;
+        }
+        n.onlyKeys(Set.of("enabled", "proc_root", "passwd_file", "kubernetes_pod_logs", "kubernetes_container_logs",
+                "hpc_job_mapping_dir", "max_processes_per_gpu", "command_max_chars", "read_environment"));
+        int max = n.intOr("max_processes_per_gpu", d.maxProcessesPerGpu());
+        if (max < 0) {
+            throw n.get("max_processes_per_gpu").error("must be 0 (no per-process series) or more");
+        }
+        int chars = n.intOr("command_max_chars", d.commandMaxChars());
+        if (chars < 1) {
+            throw n.get("command_max_chars").error("must be at least 1");
+        }
+        return new AgentConfig.Attribution(n.boolOr("enabled", d.enabled()),
+                n.get("proc_root") == null ? d.procRoot() : Path.of(n.get("proc_root").asText()),
+                optionalPath(n, "passwd_file", d.passwdFile()),
+                optionalPath(n, "kubernetes_pod_logs", d.kubernetesPodLogs()),
+                optionalPath(n, "kubernetes_container_logs", d.kubernetesContainerLogs()),
+                optionalPath(n, "hpc_job_mapping_dir", d.hpcJobMappingDir()), max, chars,
+                n.boolOr("read_environment", d.readEnvironment()));
+    }
+
+    /** A path key; an empty string switches the default off. */
+    private static Optional<Path> optionalPath(Node n, String key, Optional<Path> fallback) {
+        Node v = n.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        String text = v.asText().trim();
+        return text.isEmpty() ? Optional.empty() : Optional.of(Path.of(text));
     }
 
     private static AgentConfig.Web web(Node n) {
@@ -129,8 +206,10 @@ public final class ConfigLoader {
             for (String user : auth.keys()) {
                 Node h = auth.get(user);
                 String hash = h == null ? "" : h.asText();
-                if (!hash.startsWith("sha256:") && !hash.startsWith("plain:")) {
-                    throw (h == null ? auth : h).error("expected 'sha256:<hex of the password's SHA-256>' or 'plain:<password>'");
+                if (!hash.startsWith("sha256:") && !hash.startsWith("plain:") && !BCRYPT.matcher(hash).matches()) {
+                    throw (h == null ? auth : h).error("expected a bcrypt hash ('$2y$10$…', as in Prometheus' web "
+                            + "config; htpasswd -nbBC 10 '' PASSWORD | tr -d ':'), 'sha256:<hex of the password's "
+                            + "SHA-256>' or 'plain:<password>'");
                 }
                 users.put(user, hash);
             }
@@ -150,7 +229,8 @@ public final class ConfigLoader {
         Duration interval = DEFAULT_INTERVAL;
         Duration deadline = null;
         Set<String> collectors = new LinkedHashSet<>(
-                List.of(Collectors.DEVICE, Collectors.GPM, Collectors.PROCESSES, Collectors.XID));
+                List.of(Collectors.DEVICE, Collectors.GPM, Collectors.PROCESSES, Collectors.XID,
+                        Collectors.INTERCONNECT, Collectors.INFINIBAND));
         Optional<Path> library = Optional.empty();
         Optional<String> simulate = Optional.empty();
         if (n != null) {
@@ -295,6 +375,61 @@ public final class ConfigLoader {
         return new AgentConfig.Push(n.boolOr("enabled", true), path, max, n.boolOr("allow_remote", false), token);
     }
 
+    /**
+     * The {@code cupti} section. YAML 1.1 reads a bare {@code off}/{@code on} as a boolean, so
+     * {@code mode: off} arrives as false: both spellings are accepted.
+     */
+    private static AgentConfig.Cupti cupti(Node n) {
+        CuptiCollectorSettings d = CuptiCollectorSettings.defaults();
+        if (n == null) {
+            return new AgentConfig.Cupti(CuptiMode.OFF, d.samplingInterval(), d.decodeInterval(), Optional.empty(),
+                    Optional.empty(), d.retryInterval(), d.hardwareBufferBytes());
+        }
+        n.onlyKeys(Set.of("mode", "sampling_interval", "decode_interval", "library", "cuda_driver_library",
+                "retry_interval", "hardware_buffer_bytes"));
+        CuptiMode mode = CuptiMode.OFF;
+        Node m = n.get("mode");
+        if (m != null) {
+            String text = m.json().isBoolean() ? (m.json().asBoolean() ? "on" : "off") : m.asText();
+            mode = switch (text.toLowerCase(Locale.ROOT)) {
+                case "off" -> CuptiMode.OFF;
+                case "auto" -> CuptiMode.AUTO;
+                case "on" -> CuptiMode.ON;
+                default -> throw m.error("expected off, auto or on");
+            };
+        }
+        Duration sampling = n.get("sampling_interval") == null ? d.samplingInterval() : duration(n.get("sampling_interval"));
+        if (sampling.compareTo(CuptiCollectorSettings.MIN_SAMPLING_INTERVAL) < 0) {
+            throw n.get("sampling_interval").error("must be at least 10ms (the shortest PM sampling interval flopwatch "
+                    + "decodes reliably)");
+        }
+        Duration decode;
+        if (n.get("decode_interval") != null) {
+            decode = duration(n.get("decode_interval"));
+            if (decode.compareTo(sampling) < 0) {
+                throw n.get("decode_interval").error("must not be shorter than sampling_interval ("
+                        + sampling.toMillis() + " ms)");
+            }
+            if (decode.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw n.get("decode_interval").error("must be at most 10s (the hardware buffer would fill)");
+            }
+        } else {
+            decode = sampling.compareTo(d.decodeInterval()) > 0 ? sampling : d.decodeInterval();
+        }
+        Duration retry = n.get("retry_interval") == null ? d.retryInterval() : duration(n.get("retry_interval"));
+        if (retry.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw n.get("retry_interval").error("must be at least 1s");
+        }
+        long buffer = n.longOr("hardware_buffer_bytes", d.hardwareBufferBytes());
+        if (buffer < (1L << 20)) {
+            throw n.get("hardware_buffer_bytes").error("must be at least 1048576 (1 MiB)");
+        }
+        Optional<Path> library = n.get("library") == null ? Optional.empty() : Optional.of(readableFile(n.get("library")));
+        Optional<Path> driver = n.get("cuda_driver_library") == null ? Optional.empty()
+                : Optional.of(readableFile(n.get("cuda_driver_library")));
+        return new AgentConfig.Cupti(mode, sampling, decode, library, driver, retry, buffer);
+    }
+
     private static AgentConfig.WorkloadConfig workload(Node w) {
         w.onlyKeys(Set.of("name", "model", "mode", "seq_len", "precision", "recompute", "gpus", "throughput"));
         String name = w.require("name").asText();
@@ -355,8 +490,8 @@ public final class ConfigLoader {
             List<String> ids = new ArrayList<>();
             for (Node e : n.elements()) {
                 String id = e.asText();
-                if (!id.matches("\\d+") && !id.startsWith("GPU-")) {
-                    throw e.error("expected a GPU index (0, 1, …) or a UUID (GPU-…)");
+                if (!id.matches("\\d+") && !id.startsWith("GPU-") && !id.startsWith("MIG-")) {
+                    throw e.error("expected a GPU index (0, 1, …), a GPU UUID (GPU-…) or a MIG device UUID (MIG-…)");
                 }
                 ids.add(id);
             }
@@ -381,7 +516,7 @@ public final class ConfigLoader {
     private static final Set<String> LOG_KEYS = Set.of("paths", "format", "pattern", "tokens_per_step", "seq_len",
             "start_at", "scope", "job_gpus");
     private static final Set<String> METRICS_KEYS = Set.of("url", "server", "counter", "labels", "phase", "interval",
-            "job_gpus");
+            "job_gpus", "prompt_length_histogram", "generation_length_histogram");
     /** How long one fetch of a metrics endpoint may take: it runs on the sampler's thread. */
     public static final Duration METRICS_FETCH_TIMEOUT = Duration.ofSeconds(1);
 
@@ -603,7 +738,21 @@ public final class ConfigLoader {
             }
             jobGpus = OptionalInt.of((int) v);
         }
-        return new AgentConfig.MetricsSource(url, server, counters, labels, interval, jobGpus);
+        RequestLengths lengths = RequestLengths.forServer(server);
+        Node ph2 = n.get("prompt_length_histogram");
+        Node gh = n.get("generation_length_histogram");
+        for (Node h : new Node[] {ph2, gh}) {
+            if (h != null && !server.equals("custom")) {
+                throw h.error("only with server: custom (" + server + "'s histograms are known)");
+            }
+            if (h != null && !h.asText().matches("[a-zA-Z_:][a-zA-Z0-9_:]*")) {
+                throw h.error("not a Prometheus metric name (the histogram's name without _sum/_count)");
+            }
+        }
+        if (server.equals("custom")) {
+            lengths = RequestLengths.of(ph2 == null ? null : ph2.asText(), gh == null ? null : gh.asText());
+        }
+        return new AgentConfig.MetricsSource(url, server, counters, labels, interval, jobGpus, lengths);
     }
 
     private static Precision precision(Node n) {

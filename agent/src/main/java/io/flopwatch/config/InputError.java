@@ -17,6 +17,8 @@ public final class InputError extends RuntimeException {
     private final int column;
     private final String field;
     private final String problem;
+    /** Every error found when several were collected ({@link #all}); this one alone otherwise. */
+    private final java.util.List<InputError> errors;
 
     /**
      * @param source file path, or a description such as "--model" for a flag's value
@@ -33,6 +35,44 @@ public final class InputError extends RuntimeException {
         this.column = column;
         this.field = field;
         this.problem = Objects.requireNonNull(problem, "problem");
+        this.errors = java.util.List.of(this);
+    }
+
+    private InputError(java.util.List<InputError> errors) {
+        super(String.join("\n", errors.stream().map(Throwable::getMessage).toList()));
+        InputError first = errors.get(0);
+        this.source = first.source;
+        this.line = first.line;
+        this.column = first.column;
+        this.field = first.field;
+        this.problem = first.problem;
+        this.errors = java.util.List.copyOf(errors);
+    }
+
+    /**
+     * Several errors of one input as one: its message has one line per error, in the order of
+     * their place in the file; its location fields are the first error's.
+     */
+    public static InputError all(java.util.List<InputError> errors) {
+        if (errors.isEmpty()) {
+            throw new IllegalArgumentException("no errors");
+        }
+        java.util.List<InputError> flat = new java.util.ArrayList<>();
+        errors.forEach(e -> flat.addAll(e.errors));
+        flat.sort(java.util.Comparator.comparingInt((InputError e) -> e.line == 0 ? Integer.MAX_VALUE : e.line)
+                .thenComparingInt(e -> e.column));
+        return flat.size() == 1 ? flat.get(0) : new InputError(flat);
+    }
+
+    /** Every error this stands for (one, unless made by {@link #all}). */
+    public java.util.List<InputError> errors() {
+        return errors;
+    }
+
+    /** One line: the first error, and how many more there are (for a status line). */
+    public String summary() {
+        return errors.size() == 1 ? getMessage()
+                : errors.get(0).getMessage() + " (and " + (errors.size() - 1) + " more)";
     }
 
     public static InputError of(Path file, int line, int column, String field, String problem) {

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@code READY=1} after the first completed sampling cycle, feeds the watchdog only while cycles
  * keep completing ({@link WatchdogPolicy}), and reloads the configuration on request (SIGHUP):
  * a bad new configuration is logged as one located line and the running one stays in force; a
- * good one replaces the agent (a new sampler and registry: meters and rate windows restart).
+ * good one is applied to the running agent ({@link Agent#reload}: meters, Xid counts and the rate
+ * windows of unchanged workloads carry on), unless it changes the collectors or the NVML library,
+ * which needs a new agent.
  * docs/deploy-systemd.md describes the protocol.
  */
 public final class Daemon {
@@ -140,11 +142,36 @@ public final class Daemon {
             next = reloadConfig.get();
         } catch (InputError e) {
             LOG.error("reload rejected, keeping the running configuration: {}", e.getMessage());
-            notifier.status("reload rejected: " + e.getMessage());
+            notifier.status("reload rejected: " + e.summary()); // one line: STATUS= ends at a newline
             notifier.ready();
             return;
         }
-        LOG.info("reloading the configuration");
+        if (agent.reloadsInPlace(next)) {
+            try {
+                agent.reload(next);
+            } catch (java.io.IOException | RuntimeException e) {
+                // An InputError (a model spec that no longer resolves, a port taken) is the
+                // user's; anything else is a bug, logged with its trace. Either way sampling goes on.
+                String why = e instanceof InputError ie ? ie.summary()
+                        : e instanceof java.io.IOException ? e.getMessage() : e.toString();
+                if (e instanceof InputError) {
+                    LOG.error("reload rejected, keeping the running configuration: {}", why);
+                } else if (e instanceof java.io.IOException) {
+                    LOG.error("reload partly applied: {}", why);
+                } else {
+                    LOG.error("reload failed, keeping the running configuration", e);
+                }
+                notifier.status("reload rejected: " + why);
+                notifier.ready();
+                return;
+            }
+            notifier.status("configuration reloaded");
+            notifier.ready();
+            return;
+        }
+        // Another NVML library or collector set: NVML must be reopened, so the agent is rebuilt
+        // (its meters, Xid counts and rate windows restart; docs/deploy-systemd.md says so).
+        LOG.info("reloading the configuration: new collectors or NVML library, restarting the agent");
         agent.close();
         agent = start(next);
         started.accept(agent);

@@ -73,13 +73,13 @@ public final class Doctor {
             String who = "GPU " + d.index() + " " + d.name() + " (" + d.uuid() + ", " + d.architecture() + ")";
             if (d.gpmSupported().isEmpty()) {
                 out.add(Finding.warn("GPM", who + ": GPM support could not be queried (driver older than R520?)",
-                        "Tensor, SM and DRAM activity need GPM (Hopper+, driver R520+) or the CUPTI collector."));
+                        "Tensor, SM and DRAM activity need GPM (Hopper+, driver R520+) or CUPTI (`cupti.mode`)."));
             } else if (d.gpmSupported().get()) {
                 out.add(Finding.ok("GPM", who + ": GPM supported (tensor, SM, DRAM activity available)"));
             } else {
                 out.add(Finding.warn("GPM", who + ": GPM not supported (it needs Hopper or newer)",
                         "Tensor, SM and DRAM activity can come from CUPTI PM sampling instead "
-                                + "(collector `cupti`, which needs profiling permission; see below)."));
+                                + "(`cupti: {mode: auto}` in flopwatch.yaml; it needs profiling permission, see below)."));
             }
         }
     }

@@ -1,9 +1,13 @@
 package io.flopwatch.daemon;
 
+import io.flopwatch.analysis.EnergyAnalysis;
+import io.flopwatch.analysis.EnergyRate;
 import io.flopwatch.analysis.GpuAnalysis;
 import io.flopwatch.analysis.GpuAnalyzer;
 import io.flopwatch.analysis.WorkloadAnalysis;
+import io.flopwatch.analysis.MigShare;
 import io.flopwatch.analysis.WorkloadAnalyzer;
+import io.flopwatch.analysis.WorkloadEnergy;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.config.AgentConfig.GpuSelection;
 import io.flopwatch.flops.FlopCounter;
@@ -66,17 +70,27 @@ public final class LiveAnalyzer implements Analyzer {
      */
     private static final class Bound {
         final AgentConfig.WorkloadConfig config;
-        final Map<WorkloadPhase, FlopsEstimate> estimates;
+        /** Replaced by a reload (the model spec file may have changed); the sampler thread reads it under the analyzer's lock. */
+        Map<WorkloadPhase, FlopsEstimate> estimates;
         final ThroughputSource source;
         final Map<WorkloadPhase, TokenRate> rates = new EnumMap<>(WorkloadPhase.class);
+        /** Average power per GPU (by UUID) over the same window as the token rates. */
+        final Map<String, EnergyRate> energy = new HashMap<>();
         /** 0: poll every cycle; else poll at most this often (a metrics endpoint's interval). */
         final long pollEveryNanos;
         final OptionalInt jobGpus;
         long nextPollNanos = Long.MIN_VALUE;
+        /** The prompt length and decode context the estimates are for (server averages); 0: seq_len. */
+        long promptBasis;
+        long contextBasis;
+        /** The resolved model spec, kept for re-estimating at new lengths without re-reading files. */
+        ModelSpec spec;
         double reportedMfu = Double.NaN;
         long reportedMfuNanos;
         double reportedTflops = Double.NaN;
         long reportedTflopsNanos;
+        /** When the source last reported tokens; Long.MIN_VALUE: never. */
+        long lastTokensNanos = Long.MIN_VALUE;
         /** {@code gpus: {log_writer: true}}: the last scan of /proc, and when to scan again. */
         LogWriterProcesses.Writers logWriters;
         long nextLogWriterScanNanos = Long.MIN_VALUE;
@@ -96,10 +110,13 @@ public final class LiveAnalyzer implements Analyzer {
         }
     }
 
-    private final GpuCatalog catalog;
-    private final Precision defaultPrecision;
-    private final List<Bound> workloads = new ArrayList<>();
-    private final Map<String, PushThroughputSource> pushSources = new LinkedHashMap<>();
+    // The fields below change only in reconfigure(); it and every reader are synchronized, so a
+    // cycle's analysis sees one configuration from start to end.
+    private GpuCatalog catalog;
+    private Precision defaultPrecision;
+    private List<Bound> workloads = new ArrayList<>();
+    private Map<String, PushThroughputSource> pushSources = Map.of();
+    private final Ticker ticker;
     private final LongFunction<Optional<String>> processName;
     private final Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers;
     private final Function<List<String>, LogWriterProcesses.Writers> logWriters;
@@ -137,37 +154,153 @@ public final class LiveAnalyzer implements Analyzer {
         this.catalog = catalog;
         this.defaultPrecision = config.analysis().defaultPrecision();
         this.processName = processName;
+        this.ticker = ticker;
         for (AgentConfig.WorkloadConfig w : config.workloads()) {
             workloads.add(bind(w, ticker));
         }
+        pushSources = pushSourcesOf(workloads);
+    }
+
+    /**
+     * Applies a reloaded configuration between two cycles. A workload whose configuration is
+     * unchanged (equal in every key) keeps its throughput source — the log's read position, the
+     * pushed token counts, the server's last counters — and its token-rate windows and reported
+     * MFU, so tokens/s and MFU carry on without a gap; a changed or new one starts afresh; a removed
+     * one is closed. The new workloads are built before anything is replaced: if one fails (a model
+     * spec that no longer resolves), this throws and the running configuration stays in force.
+     *
+     * @return the names of the workloads that were kept as they were
+     */
+    public synchronized java.util.Set<String> reconfigure(AgentConfig next, GpuCatalog nextCatalog) {
+        Map<String, Bound> old = new LinkedHashMap<>();
+        for (Bound b : workloads) {
+            old.put(b.config.name(), b);
+        }
+        List<Bound> built = new ArrayList<>();
+        List<Bound> fresh = new ArrayList<>();
+        Map<Bound, Map<WorkloadPhase, FlopsEstimate>> reread = new HashMap<>();
+        java.util.Set<String> kept = new java.util.LinkedHashSet<>();
+        try {
+            for (AgentConfig.WorkloadConfig w : next.workloads()) {
+                Bound b = old.get(w.name());
+                if (b != null && b.config.equals(w)) {
+                    reread.put(b, estimates(w)); // the same spec path may hold a new model
+                    built.add(b);
+                    kept.add(w.name());
+                } else {
+                    Bound n = bind(w, ticker);
+                    fresh.add(n);
+                    built.add(n);
+                }
+            }
+        } catch (RuntimeException e) {
+            fresh.forEach(b -> b.source.close());
+            throw e;
+        }
+        for (Bound b : workloads) {
+            if (!built.contains(b)) {
+                b.source.close();
+            }
+        }
+        reread.forEach((b, e) -> {
+            b.estimates = e;
+            b.spec = null; // read again: the spec file may have changed
+            b.promptBasis = 0;
+            b.contextBasis = 0;
+        });
+        workloads = built;
+        pushSources = pushSourcesOf(built);
+        catalog = nextCatalog;
+        defaultPrecision = next.analysis().defaultPrecision();
+        return kept;
+    }
+
+    private static Map<String, PushThroughputSource> pushSourcesOf(List<Bound> bounds) {
+        Map<String, PushThroughputSource> out = new LinkedHashMap<>();
+        for (Bound b : bounds) {
+            if (b.source instanceof PushThroughputSource p) {
+                out.put(b.config.name(), p);
+            }
+        }
+        return Map.copyOf(out);
     }
 
     private Bound bind(AgentConfig.WorkloadConfig w, Ticker ticker) {
+        return bindSource(w, estimates(w), ticker);
+    }
+
+    /** FLOPs per token of each phase of the workload at its configured {@code seq_len}; reads its model spec. */
+    private static Map<WorkloadPhase, FlopsEstimate> estimates(AgentConfig.WorkloadConfig w) {
         ModelSpec spec = ModelSpecs.resolve(w.model());
+        return estimates(spec, w, w.seqLenTokens(), w.seqLenTokens());
+    }
+
+    /**
+     * FLOPs per token of each phase. Training: one estimate at T = seq_len. Inference: prompt
+     * tokens cost a forward pass over prompts of {@code promptTokens} (the workload's mode);
+     * generated tokens cost one decode step each, whose attention reads a KV cache of
+     * {@code decodeContextTokens}: the FLOPs engine's decode mode with that C (docs/throughput.md).
+     */
+    private static Map<WorkloadPhase, FlopsEstimate> estimates(ModelSpec spec, AgentConfig.WorkloadConfig w,
+                                                               long promptTokens, long decodeContextTokens) {
         Map<WorkloadPhase, FlopsEstimate> estimates = new EnumMap<>(WorkloadPhase.class);
         FlopsEstimate own = FlopCounter.estimate(spec,
-                new Workload(w.mode(), w.seqLenTokens(), 0, w.recompute(), false, Formula.PALM));
+                new Workload(w.mode(), promptTokens, 0, w.recompute(), false, Formula.PALM));
         if (w.mode() == Mode.TRAIN) {
             estimates.put(WorkloadPhase.TRAINING, own);
         } else {
-            // Prompt tokens cost a forward pass over sequences of seq_len (the workload's mode);
-            // generated tokens cost one decode step each, whose attention reads a cache of seq_len
-            // tokens: the FLOPs engine's decode mode with C = seq_len (docs/throughput.md).
             estimates.put(WorkloadPhase.PREFILL, own);
             estimates.put(WorkloadPhase.DECODE, FlopCounter.estimate(spec,
-                    new Workload(Mode.DECODE, w.seqLenTokens(), w.seqLenTokens(), w.recompute(), false, Formula.PALM)));
+                    new Workload(Mode.DECODE, promptTokens, decodeContextTokens, w.recompute(), false, Formula.PALM)));
         }
+        return estimates;
+    }
+
+    /**
+     * For a workload read from an inference server with request-length histograms: FLOPs per
+     * token at the server's own mean prompt length P and mean decode context, instead of seq_len.
+     * A request's i-th generated token (i = 1 … G) attends to P + i − 1 cached tokens; over the
+     * request that averages P + (G − 1)/2, taken at the means: C = P̄ + (Ḡ − 1)/2 (≥ P̄). Without a
+     * generation histogram C = P̄. Recomputed only when the rounded lengths change.
+     */
+    private void followServerAverages(Bound b, long nanoTime) {
+        if (!(b.source instanceof InferenceMetricsSource ims) || b.config.mode() == Mode.TRAIN) {
+            return;
+        }
+        java.util.OptionalDouble p = ims.meanPromptTokens(nanoTime);
+        if (p.isEmpty() || p.getAsDouble() < 1) {
+            return; // no histogram, or no request finished yet: seq_len stays the basis
+        }
+        java.util.OptionalDouble g = ims.meanGenerationTokens(nanoTime);
+        long prompt = Math.max(1, Math.round(p.getAsDouble()));
+        long context = Math.max(prompt, Math.round(p.getAsDouble()
+                + (g.isPresent() ? Math.max(0, g.getAsDouble() - 1) / 2 : 0)));
+        if (prompt == b.promptBasis && context == b.contextBasis) {
+            return;
+        }
+        try {
+            if (b.spec == null) {
+                b.spec = ModelSpecs.resolve(b.config.model());
+            }
+            b.estimates = estimates(b.spec, b.config, prompt, context);
+            b.promptBasis = prompt;
+            b.contextBasis = context;
+        } catch (RuntimeException e) {
+            LOG.warn("workload {}: FLOPs at the server's mean lengths (prompt {}, context {}) failed: {}",
+                    b.config.name(), prompt, context, e.toString());
+            b.promptBasis = prompt;
+            b.contextBasis = context;
+        }
+    }
+
+    private Bound bindSource(AgentConfig.WorkloadConfig w, Map<WorkloadPhase, FlopsEstimate> estimates, Ticker ticker) {
         AgentConfig.Throughput t = w.throughput();
         ThroughputSource source;
         long pollEvery = 0;
         OptionalInt jobGpus = OptionalInt.empty();
         switch (t.source()) {
             case "fixed" -> source = new FixedThroughputSource(t.tokensPerSecond().orElseThrow(), phase(w.mode()), ticker);
-            case "push" -> {
-                PushThroughputSource p = new PushThroughputSource(w.name());
-                pushSources.put(w.name(), p);
-                source = p;
-            }
+            case "push" -> source = new PushThroughputSource(w.name());
             case "log" -> {
                 AgentConfig.LogSource l = t.log().orElseThrow();
                 LogTailer tailer = LogTailer.open(l.paths(),
@@ -181,8 +314,8 @@ public final class LiveAnalyzer implements Analyzer {
             }
             case "metrics" -> {
                 AgentConfig.MetricsSource m = t.metrics().orElseThrow();
-                source = new InferenceMetricsSource(m.server(),
-                        fetchers.apply(m), m.counters(), m.labels(), ticker);
+                source = new InferenceMetricsSource(m.server(), fetchers.apply(m), m.counters(), m.lengths(),
+                        m.labels(), t.window(), ticker);
                 pollEvery = m.interval().toNanos();
                 jobGpus = m.jobGpus();
             }
@@ -203,15 +336,15 @@ public final class LiveAnalyzer implements Analyzer {
     }
 
     /** Closes the throughput sources (open log files); after the sampler has stopped. */
-    public void close() {
+    public synchronized void close() {
         for (Bound b : workloads) {
             b.source.close();
         }
     }
 
     /** The push sources by workload name, for the push endpoint. */
-    public Map<String, PushThroughputSource> pushSources() {
-        return Map.copyOf(pushSources);
+    public synchronized Map<String, PushThroughputSource> pushSources() {
+        return pushSources;
     }
 
     static WorkloadPhase phase(Mode mode) {
@@ -219,7 +352,7 @@ public final class LiveAnalyzer implements Analyzer {
     }
 
     @Override
-    public Result analyze(List<GpuRecord> gpus, long nanoTime) {
+    public synchronized Result analyze(List<GpuRecord> gpus, long nanoTime) {
         Map<Integer, List<Bound>> claims = new HashMap<>();
         Map<Bound, List<Integer>> selected = new LinkedHashMap<>();
         for (Bound b : workloads) {
@@ -258,6 +391,7 @@ public final class LiveAnalyzer implements Analyzer {
                             ex.toString());
                 }
             }
+            followServerAverages(b, nanoTime);
             double tps = 0;
             double modelFlops = 0;
             double hardwareFlops = 0;
@@ -295,14 +429,64 @@ public final class LiveAnalyzer implements Analyzer {
                             catalog.find(a.catalogId()), b.config().precision());
                 }
                 if (a != null) {
-                    its.add(a);
+                    // Bound to MIG devices of this GPU only: their share of its peak (docs/mig.md).
+                    its.add(MigShare.of(a, migFraction(b.config().gpus(),
+                            gpus.stream().filter(g -> g.index() == i).findFirst().orElseThrow())));
                 }
             }
             AgentConfig.WorkloadConfig c = b.config();
-            out.add(WorkloadAnalyzer.analyze(c.name(), c.model(), c.mode() == Mode.TRAIN ? "train" : "inference",
-                    c.precision(), modelPerToken, hardwarePerToken, tps, its, reportedMfu, reportedTflops));
+            WorkloadAnalysis w = WorkloadAnalyzer.analyze(c.name(), c.model(),
+                    c.mode() == Mode.TRAIN ? "train" : "inference", c.precision(), modelPerToken, hardwarePerToken,
+                    tps, its, reportedMfu, reportedTflops);
+            out.add(w.withEnergy(energy(b, e.getValue(), gpus, nanoTime, w)).withSource(sourceStatus(b, nanoTime)));
         }
         return new Result(analyses, out);
+    }
+
+    private static io.flopwatch.analysis.SourceStatus sourceStatus(Bound b, long nanoTime) {
+        Map<String, Long> events;
+        try {
+            events = b.source.events();
+        } catch (RuntimeException e) {
+            events = Map.of(); // a source's statistics must never break the analysis
+        }
+        double age = b.lastTokensNanos == Long.MIN_VALUE ? Double.NaN : (nanoTime - b.lastTokensNanos) / 1e9;
+        Optional<String> match = Optional.ofNullable(b.lastLogWriterSelection)
+                .map(sel -> sel.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        return new io.flopwatch.analysis.SourceStatus(b.config.throughput().source(), events, age, match);
+    }
+
+    /**
+     * Average power of the workload's GPUs over its throughput window, and from it joules per token
+     * and model FLOP/s per watt (docs/energy.md). Each GPU's energy counter is recorded at the time
+     * it was read; a GPU the workload no longer runs on is forgotten.
+     */
+    private static WorkloadEnergy energy(Bound b, List<Integer> indexes, List<GpuRecord> gpus, long nanoTime,
+                                         WorkloadAnalysis w) {
+        List<OptionalDouble> watts = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (GpuRecord g : gpus) {
+            if (!indexes.contains(g.index()) || g.identity().isEmpty()) {
+                continue;
+            }
+            String uuid = g.identity().get().uuid();
+            seen.add(uuid);
+            EnergyRate rate = b.energy.computeIfAbsent(uuid, k -> new EnergyRate(b.config.throughput().window()));
+            if (g.up()) {
+                rate.record(g.sampledAtNanos(), g.sample().map(x -> x.power().totalEnergyJoules())
+                        .orElse(OptionalDouble.empty()));
+            }
+            watts.add(rate.averageWatts(nanoTime));
+        }
+        b.energy.keySet().retainAll(seen);
+        OptionalDouble total = EnergyAnalysis.totalWatts(watts);
+        OptionalDouble tps = Double.isNaN(w.tokensPerSecond()) ? OptionalDouble.empty()
+                : OptionalDouble.of(w.tokensPerSecond());
+        OptionalDouble flops = Double.isNaN(w.achievedModelFlops()) ? OptionalDouble.empty()
+                : OptionalDouble.of(w.achievedModelFlops());
+        return new WorkloadEnergy(total.orElse(Double.NaN),
+                EnergyAnalysis.joulesPerToken(total, tps).orElse(Double.NaN),
+                EnergyAnalysis.modelFlopsPerSecondPerWatt(flops, total).orElse(Double.NaN));
     }
 
     /**
@@ -318,6 +502,9 @@ public final class LiveAnalyzer implements Analyzer {
         if (o.selfReportedTflopsPerGpu().isPresent()) {
             b.reportedTflops = o.selfReportedTflopsPerGpu().getAsDouble();
             b.reportedTflopsNanos = o.nanoTime();
+        }
+        if (o.hasTokens()) {
+            b.lastTokensNanos = o.nanoTime();
         }
         if (!o.hasTokens() || nodeGpus < 1) {
             return; // no GPU of this node selected (yet): nothing to share the tokens over
@@ -359,9 +546,31 @@ public final class LiveAnalyzer implements Analyzer {
     }
 
     /** The last log-writer match of a workload with {@code gpus: {log_writer: true}} (tests, doctor). */
-    public Optional<LogWriterProcesses.Selection> logWriterSelection(String workload) {
+    public synchronized Optional<LogWriterProcesses.Selection> logWriterSelection(String workload) {
         return workloads.stream().filter(b -> b.config.name().equals(workload))
                 .map(b -> b.lastLogWriterSelection).filter(java.util.Objects::nonNull).findFirst();
+    }
+
+    /**
+     * The share of GPU {@code g} a workload has: 1 unless it lists MIG devices of that GPU (and
+     * not the GPU itself), then the sum of their compute fractions (slices / 7), at most 1.
+     */
+    static double migFraction(GpuSelection sel, GpuRecord g) {
+        if (!(sel instanceof GpuSelection.Listed l) || listsWholeGpu(l, g)) {
+            return 1.0;
+        }
+        double share = 0;
+        for (var m : g.mig().instances()) {
+            if (l.ids().stream().anyMatch(m.device().uuid()::equalsIgnoreCase)) {
+                share += MigShare.computeFraction(m.device()).orElse(Double.NaN);
+            }
+        }
+        return share == 0 ? 1.0 : Math.min(1.0, share);
+    }
+
+    private static boolean listsWholeGpu(GpuSelection.Listed l, GpuRecord g) {
+        return l.ids().contains(Integer.toString(g.index()))
+                || g.identity().map(id -> l.ids().contains(id.uuid())).orElse(false);
     }
 
     private List<Integer> select(GpuSelection sel, List<GpuRecord> gpus) {
@@ -369,8 +578,8 @@ public final class LiveAnalyzer implements Analyzer {
         for (GpuRecord g : gpus) {
             boolean match;
             if (sel instanceof GpuSelection.Listed l) {
-                match = l.ids().contains(Integer.toString(g.index()))
-                        || g.identity().map(id -> l.ids().contains(id.uuid())).orElse(false);
+                match = listsWholeGpu(l, g) || g.mig().instances().stream()
+                        .anyMatch(m -> l.ids().stream().anyMatch(m.device().uuid()::equalsIgnoreCase));
             } else if (sel instanceof GpuSelection.ByProcess p) {
                 match = g.processes().stream().map(GpuProcess::pid)
                         .anyMatch(pid -> processName.apply(pid).map(p.name()::equals).orElse(false));

@@ -1,6 +1,8 @@
 package io.flopwatch.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flopwatch.attribution.AttributedProcess;
+import io.flopwatch.attribution.GpuAttribution;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flopwatch.analysis.GpuAnalysis;
@@ -54,6 +56,13 @@ public final class LogLines {
             num(g, "peak_flops", a.densePeakFlops());
             num(g, "tensor_flops_estimate", a.tensorFlopsEstimate());
             g.put("diagnosis", a.diagnosis().label());
+            if (r != null) {
+                attribution(g, r.attribution());
+                InterconnectJson.gpu(g, r, a);
+            }
+            if (r != null && r.mig().enabled()) {
+                mig(g, r);
+            }
         }
         ArrayNode workloads = root.putArray("workloads");
         for (WorkloadAnalysis w : s.workloads()) {
@@ -77,7 +86,9 @@ public final class LogLines {
                 o.put("reported_tflops_per_gpu", w.reportedTflopsPerGpu());
             }
             o.put("diagnosis", w.diagnosis().label());
+            InterconnectJson.workload(o, w);
         }
+        InterconnectJson.nics(root, s);
         return root.toString();
     }
 
@@ -93,7 +104,7 @@ public final class LogLines {
         for (WorkloadAnalysis w : s.workloads()) {
             sb.append(' ').append(w.name()).append(": MFU ").append(pct(w.mfu())).append(" HFU ").append(pct(w.hfu()))
                     .append(' ').append(si(w.tokensPerSecond())).append("tok/s est ").append(pct(w.hardwareEstimateRatio()))
-                    .append(' ').append(w.diagnosis().label()).append(" |");
+                    .append(' ').append(w.diagnosis().label()).append(InterconnectJson.human(w)).append(" |");
         }
         for (GpuAnalysis a : s.analyses()) {
             GpuRecord r = s.gpu(a.index()).orElse(null);
@@ -104,8 +115,51 @@ public final class LogLines {
             }
             sb.append(' ').append(pct(a.kernelActiveRatio())).append(" sm").append(pct(a.smActiveRatio()))
                     .append(" tc").append(pct(a.tensorActiveRatio())).append(' ').append(a.diagnosis().label());
+            if (r != null) {
+                sb.append(InterconnectJson.human(r, a));
+            }
         }
         return sb.toString();
+    }
+
+    /** The GPU's MIG devices (docs/mig.md); only on GPUs with MIG on, so other lines stay as they were. */
+    private static void mig(ObjectNode g, GpuRecord r) {
+        ArrayNode migs = g.putArray("mig");
+        for (var m : r.mig().instances()) {
+            var d = m.device();
+            ObjectNode o = migs.addObject();
+            o.put("mig_uuid", d.uuid());
+            o.put("mig_profile", d.profile().orElse(""));
+            o.put("gpu_instance_id", d.gpuInstanceId());
+            o.put("compute_instance_id", d.computeInstanceId());
+            num(o, "compute_fraction_ratio", io.flopwatch.analysis.MigShare.computeFraction(d).orElse(Double.NaN));
+            num(o, "sm_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.SM_UTIL).orElse(Double.NaN) / 100);
+            num(o, "tensor_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.ANY_TENSOR_UTIL).orElse(Double.NaN) / 100);
+            d.memoryUsedBytes().ifPresent(b -> o.put("memory_used_bytes", b));
+            o.put("processes", d.processes().size());
+        }
+    }
+
+    /** The GPU's attributed processes (capped as the metrics are) and HPC jobs; nothing when it has none. */
+    private static void attribution(ObjectNode g, GpuAttribution at) {
+        if (!at.processes().isEmpty()) {
+            ArrayNode procs = g.putArray("processes");
+            for (AttributedProcess p : at.processes()) {
+                ObjectNode o = procs.addObject();
+                o.put("pid", p.pid());
+                p.usedGpuMemoryBytes().ifPresentOrElse(b -> o.put("used_gpu_memory_bytes", b),
+                        () -> o.putNull("used_gpu_memory_bytes"));
+                num(o, "sm_utilization_ratio", p.smUtilizationRatio().orElse(Double.NaN));
+                ReadingJson.owner(o, p.owner());
+            }
+        }
+        if (at.omittedProcesses() > 0) {
+            g.put("processes_omitted", at.omittedProcesses());
+        }
+        if (!at.hpcJobs().isEmpty()) {
+            ArrayNode jobs = g.putArray("hpc_jobs");
+            at.hpcJobs().forEach(jobs::add);
+        }
     }
 
     private static void num(ObjectNode o, String field, double v) {

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.flopwatch.config.AgentConfig;
+import io.flopwatch.telemetry.Snapshot;
 import io.flopwatch.telemetry.Ticker;
 import io.flopwatch.workload.PushThroughputSource;
 import io.flopwatch.workload.ThroughputObservation;
@@ -27,7 +28,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
+import org.springframework.security.crypto.bcrypt.BCrypt;
 
 /**
  * The agent's HTTP endpoint (the JDK's server): {@code GET /metrics} (Prometheus text, or
@@ -37,6 +40,39 @@ import javax.net.ssl.SSLContext;
  */
 public final class MetricsServer implements AutoCloseable {
 
+    /**
+     * Seconds a client may take to send its whole request (headers and body) before the JDK's
+     * server closes the connection. Without a limit (the JDK's default) a client that sends half
+     * its headers and stops holds a worker thread for ever, and a few of them (slowloris) starve
+     * every scrape. 5 s: a stalled client is cut off well within Prometheus' default scrape
+     * timeout (10 s), so a scrape queued behind stalled clients still answers in time; no real
+     * scraper or push (a few hundred bytes) takes that long on a node.
+     */
+    static final long MAX_REQUEST_SECONDS = 5;
+    /** Seconds a client may take to read the response (a scraper that stops reading). */
+    static final long MAX_RESPONSE_SECONDS = 30;
+    /**
+     * Bytes of an unread request body the server reads and discards before answering (the JDK's
+     * default is 64 KiB). A push larger than push.max_body_bytes is answered 413; if its body were
+     * not read, closing the connection with unread bytes makes TCP reset it and the client sees a
+     * reset instead of the 413. Up to 1 MiB is drained; larger bodies get the reset.
+     */
+    static final long DRAIN_BYTES = 1 << 20;
+
+    static {
+        // The JDK's HTTP server reads these once, when its first server in this JVM is created,
+        // so they are set here, before flopwatch creates any; a value given with -D wins.
+        setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_SECONDS));
+        setIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(MAX_RESPONSE_SECONDS));
+        setIfAbsent("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
     private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -45,9 +81,18 @@ public final class MetricsServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final AgentConfig.Web web;
     private final AgentConfig.Push push;
-    private final Map<String, PushThroughputSource> pushSources;
+    /** The push sources of the moment: a reload may add or remove push workloads under a running server. */
+    private final Supplier<Map<String, PushThroughputSource>> pushSources;
     private final Ticker ticker;
     private final ObjectMapper json = new ObjectMapper();
+    /** Digests of credentials whose bcrypt check passed (see {@link #authorized}). */
+    private final java.util.Set<String> bcryptPassed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int BCRYPT_CACHE_ENTRIES = 64;
+    private final SnapshotJson snapshotJson = new SnapshotJson(json);
+    private final boolean servesSnapshot;
+
+    /** Where the last snapshot is served as JSON (GET; docs/agent.md "Snapshot endpoint"). */
+    public static final String SNAPSHOT_PATH = "/api/v1/snapshot";
 
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, PrometheusMeterRegistry registry,
                          Map<String, PushThroughputSource> pushSources, Ticker ticker) throws IOException {
@@ -58,10 +103,33 @@ public final class MetricsServer implements AutoCloseable {
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
                          PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker)
             throws IOException {
+        this(web, push, serveMetrics, registry, constant(Map.copyOf(pushSources)), ticker, null);
+    }
+
+    /** With a fixed set of push sources and the snapshot endpoint. */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Map<String, PushThroughputSource> pushSources, Ticker ticker,
+                         Supplier<Snapshot> snapshots) throws IOException {
+        this(web, push, serveMetrics, registry, constant(Map.copyOf(pushSources)), ticker, snapshots);
+    }
+
+    private static Supplier<Map<String, PushThroughputSource>> constant(Map<String, PushThroughputSource> m) {
+        return () -> m;
+    }
+
+    /**
+     * @param pushSources asked on each push, so workloads reloaded under the server are found
+     * @param snapshots   the agent's last published snapshot, served read-only at {@link #SNAPSHOT_PATH}
+     *                    (with /metrics, under the same basic auth); null: no snapshot endpoint
+     */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         PrometheusMeterRegistry registry, Supplier<Map<String, PushThroughputSource>> pushSources,
+                         Ticker ticker, Supplier<Snapshot> snapshots) throws IOException {
         this.web = web;
         this.push = push;
         this.registry = registry;
-        this.pushSources = Map.copyOf(pushSources);
+        this.servesSnapshot = serveMetrics && snapshots != null;
+        this.pushSources = pushSources;
         this.ticker = ticker;
         InetSocketAddress address = new InetSocketAddress(web.host(), web.port());
         try {
@@ -87,6 +155,9 @@ public final class MetricsServer implements AutoCloseable {
         server.setExecutor(executor);
         if (serveMetrics) {
             server.createContext("/metrics", ex -> handle(ex, this::metrics));
+            if (snapshots != null) {
+                server.createContext(SNAPSHOT_PATH, ex -> handle(ex, e -> snapshot(e, snapshots)));
+            }
         }
         if (push.enabled()) {
             server.createContext(push.path(), push.bearerToken().isPresent()
@@ -98,6 +169,42 @@ public final class MetricsServer implements AutoCloseable {
 
     public void start() {
         server.start();
+    }
+
+    /** A control for clients on this host only (e.g. CUPTI pause/resume): request → status and JSON body. */
+    @FunctionalInterface
+    public interface LocalControl {
+        /**
+         * @param method the HTTP method
+         * @param path   the request path
+         * @param header a request header's value by name, or null
+         */
+        Reply handle(String method, String path, java.util.function.Function<String, String> header);
+
+        record Reply(int status, String json) {
+        }
+    }
+
+    /**
+     * Serves {@code path} and below to loopback clients only (others get 403, whatever
+     * {@code listen_address} is); basic auth, when configured, applies as on every path. Call
+     * before {@link #start()}.
+     */
+    public void addLocalControl(String path, LocalControl control) {
+        server.createContext(path, ex -> handle(ex, e -> localControl(e, control)));
+    }
+
+    private void localControl(HttpExchange ex, LocalControl control) throws IOException {
+        if (!ex.getRemoteAddress().getAddress().isLoopbackAddress()) {
+            send(ex, 403, "text/plain; charset=utf-8", "this control is accepted from this host only\n");
+            return;
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            in.readNBytes(4096); // no body is expected; drain a small one
+        }
+        LocalControl.Reply r = control.handle(ex.getRequestMethod(), ex.getRequestURI().getPath(),
+                name -> ex.getRequestHeaders().getFirst(name));
+        send(ex, r.status(), "application/json; charset=utf-8", r.json());
     }
 
     /** The port bound (useful with port 0). */
@@ -172,13 +279,29 @@ public final class MetricsServer implements AutoCloseable {
         send(ex, 200, contentType, registry.scrape(contentType));
     }
 
+    /**
+     * The last published snapshot as JSON ({@link SnapshotJson}; docs/agent.md). It formats what
+     * the sampler already published and never waits on a GPU, so a client polling it (flopwatch
+     * top) cannot slow sampling.
+     */
+    private void snapshot(HttpExchange ex, Supplier<Snapshot> snapshots) throws IOException {
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+            send(ex, 405, "text/plain; charset=utf-8", "use GET\n");
+            return;
+        }
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        send(ex, 200, "application/json; charset=utf-8", snapshotJson.toJsonText(snapshots.get()) + "\n");
+    }
+
     private void index(HttpExchange ex) throws IOException {
         if (!ex.getRequestURI().getPath().equals("/")) {
             send(ex, 404, "text/plain; charset=utf-8", "not found; metrics are at /metrics\n");
             return;
         }
         send(ex, 200, "text/html; charset=utf-8", "<html><head><title>flopwatch</title></head><body>"
-                + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p></body></html>\n");
+                + "<h1>flopwatch</h1><p><a href=\"/metrics\">/metrics</a></p>"
+                + (servesSnapshot ? "<p><a href=\"" + SNAPSHOT_PATH + "\">" + SNAPSHOT_PATH + "</a> (JSON)</p>" : "")
+                + "</body></html>\n");
     }
 
     /**
@@ -213,7 +336,7 @@ public final class MetricsServer implements AutoCloseable {
             send(ex, 400, "text/plain; charset=utf-8", "expected {\"workload\": NAME, \"tokens\" or \"tokens_total\": N}\n");
             return;
         }
-        PushThroughputSource source = pushSources.get(doc.get("workload").asText());
+        PushThroughputSource source = pushSources.get().get(doc.get("workload").asText());
         if (source == null) {
             send(ex, 404, "text/plain; charset=utf-8", "no workload with throughput source push is named '"
                     + doc.get("workload").asText() + "'\n");
@@ -252,11 +375,44 @@ public final class MetricsServer implements AutoCloseable {
             return false;
         }
         String stored = web.basicAuthUsers().get(decoded.substring(0, colon));
-        return stored != null && passwordMatches(stored, decoded.substring(colon + 1));
+        if (stored == null) {
+            return false;
+        }
+        String password = decoded.substring(colon + 1);
+        if (!stored.startsWith("$2")) {
+            return passwordMatches(stored, password);
+        }
+        // bcrypt is slow on purpose (2^cost rounds, ~50 ms at cost 10): checking it on every
+        // scrape would make authentication the agent's largest cost. Like Prometheus'
+        // exporter-toolkit, remember the credentials that passed, as a SHA-256 digest of hash and
+        // password (never the password), in a small set that a new server (reload) starts empty.
+        String key = HexFormat.of().formatHex(sha256(stored + "\u0000" + password));
+        if (bcryptPassed.contains(key)) {
+            return true;
+        }
+        if (!passwordMatches(stored, password)) {
+            return false;
+        }
+        if (bcryptPassed.size() >= BCRYPT_CACHE_ENTRIES) {
+            bcryptPassed.clear();
+        }
+        bcryptPassed.add(key);
+        return true;
     }
 
-    /** Constant-time comparison of the password with its stored form ("sha256:hex" or "plain:text"). */
+    /**
+     * Whether the password matches its stored form: a bcrypt hash ({@code $2a$}, {@code $2b$},
+     * {@code $2y$}: Prometheus' web-config format), {@code sha256:hex} or {@code plain:text};
+     * the last two compared in constant time.
+     */
     static boolean passwordMatches(String stored, String password) {
+        if (stored.startsWith("$2")) {
+            try {
+                return BCrypt.checkpw(password, stored);
+            } catch (IllegalArgumentException e) {
+                return false; // a hash the loader let through but bcrypt cannot read: deny
+            }
+        }
         byte[] expected;
         byte[] actual;
         if (stored.startsWith("sha256:")) {

@@ -1,6 +1,8 @@
 package io.flopwatch.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flopwatch.attribution.Attributor;
+import io.flopwatch.attribution.ProcessOwner;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flopwatch.nvml.DeviceSample;
@@ -40,9 +42,17 @@ public final class ReadingJson {
             Map.entry(GpmMetric.NVLINK_TOTAL_RX_PER_SEC, "nvlink_rx_mebibytes_per_second"));
 
     private final ObjectMapper mapper;
+    private final Attributor attributor;
 
+    /** Processes with NVML's values only (no owners). */
     public ReadingJson(ObjectMapper mapper) {
+        this(mapper, Attributor.nvmlOnly());
+    }
+
+    /** Processes with their owners and the GPUs' HPC jobs (docs/attribution.md). */
+    public ReadingJson(ObjectMapper mapper, Attributor attributor) {
         this.mapper = mapper;
+        this.attributor = attributor;
     }
 
     public ObjectNode toJson(NodeReading reading) {
@@ -88,10 +98,65 @@ public final class ReadingJson {
             put(po, "used_gpu_memory_bytes", p.usedGpuMemoryBytes());
             put(po, "gpu_instance_id", p.gpuInstanceId());
             put(po, "compute_instance_id", p.computeInstanceId());
+            owner(po, attributor.owner(p.pid()));
         }
+        mig(o, d);
+        ArrayNode jobs = o.putArray("hpc_jobs");
+        attributor.hpcJobs(d.index()).forEach(jobs::add);
         ArrayNode errors = o.putArray("errors");
         d.errors().forEach(errors::add);
         return o;
+    }
+
+    /** The GPU's MIG devices (docs/mig.md); an empty array when MIG is off. */
+    private void mig(ObjectNode o, DeviceReading d) {
+        ArrayNode migs = o.putArray("mig_devices");
+        for (io.flopwatch.telemetry.MigInstances.MigInstance m : d.mig().instances()) {
+            io.flopwatch.nvml.MigDevice x = m.device();
+            ObjectNode mo = migs.addObject();
+            mo.put("mig_index", x.migIndex());
+            mo.put("uuid", x.uuid());
+            mo.put("name", x.name());
+            put(mo, "profile", x.profile());
+            mo.put("gpu_instance_id", x.gpuInstanceId());
+            mo.put("compute_instance_id", x.computeInstanceId());
+            put(mo, "gpu_instance_slices", x.gpuInstanceSliceCount());
+            put(mo, "compute_slices", x.computeInstanceSliceCount());
+            put(mo, "multiprocessors", x.multiprocessorCount());
+            put(mo, "memory_total_bytes", x.memoryTotalBytes());
+            put(mo, "memory_used_bytes", x.memoryUsedBytes());
+            ObjectNode gpm = mo.putObject("gpm");
+            for (var e : new java.util.TreeMap<>(m.gpm()).entrySet()) {
+                gpm.put(GPM_NAMES.getOrDefault(e.getKey(), "metric_" + e.getKey()), e.getValue());
+            }
+            ArrayNode procs = mo.putArray("processes");
+            for (GpuProcess p : x.processes()) {
+                ObjectNode po = procs.addObject();
+                po.put("pid", p.pid());
+                put(po, "used_gpu_memory_bytes", p.usedGpuMemoryBytes());
+            }
+        }
+    }
+
+    /** A process's owner fields (docs/attribution.md), {@code null} when unknown. */
+    static void owner(ObjectNode o, ProcessOwner w) {
+        text(o, "command", w.command());
+        text(o, "user", w.user());
+        text(o, "container_id", w.containerId());
+        text(o, "container_runtime", w.containerRuntime());
+        text(o, "k8s_pod_uid", w.podUid());
+        text(o, "k8s_namespace", w.podNamespace());
+        text(o, "k8s_pod", w.podName());
+        text(o, "k8s_container", w.containerName());
+        text(o, "slurm_job", w.slurmJob());
+    }
+
+    private static void text(ObjectNode o, String field, String v) {
+        if (v.isEmpty()) {
+            o.putNull(field);
+        } else {
+            o.put(field, v);
+        }
     }
 
     private static void identity(ObjectNode o, GpuIdentity id) {

@@ -47,11 +47,21 @@ public final class SnapshotMetrics {
     private List<Meter> owner = new ArrayList<>();
     private final List<Meter> reasonMeters = new ArrayList<>();
     private String reasonShown;
+    private final MigMetrics mig;
+    private final CuptiMetrics cuptiMetrics;
+    private final ProcessMetrics processes;
+    private final InterconnectMetrics interconnect;
+    private final EnergyMetrics energy;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
         this.latest = latest;
         this.ticker = ticker;
+        this.mig = new MigMetrics(registry, latest);
+        this.cuptiMetrics = new CuptiMetrics(registry, latest);
+        this.processes = new ProcessMetrics(registry, latest);
+        this.interconnect = new InterconnectMetrics(registry, latest);
+        this.energy = new EnergyMetrics(registry, latest);
         Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
                 .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
                         + "(see flopwatch_nvml_unavailable for the reason)")
@@ -88,7 +98,22 @@ public final class SnapshotMetrics {
         }
         for (WorkloadAnalysis w : s.workloads()) {
             syncWorkload(w);
+            syncWorkloadSource(w);
         }
+        mig.sync(s);
+        cuptiMetrics.sync(s);
+        processes.sync(s);
+        interconnect.sync(s);
+        energy.sync(s);
+    }
+
+    /**
+     * Removes a workload's series (a reload removed or changed it); if it is still configured its
+     * meters are registered anew from the next snapshot, with the labels of its new configuration.
+     */
+    public synchronized void removeWorkload(String name) {
+        removeAll(k -> k.equals("workload/" + name) || k.startsWith("workload/" + name + "/"));
+        energy.remove(name);
     }
 
     private void syncNvml(Snapshot s) {
@@ -159,7 +184,7 @@ public final class SnapshotMetrics {
             analysis(t, i, "flopwatch.gpu.fp16.active", "ratio", "FP16 pipe activity (GPM FP16_UTIL)",
                     GpuAnalysis::fp16ActiveRatio);
             analysis(t, i, "flopwatch.gpu.nvlink.throughput", "bytes_per_second",
-                    "NVLink traffic, transmit plus receive (GPM NVLINK_TOTAL_TX/RX_PER_SEC)",
+                    "NVLink traffic, transmit plus receive (GPM NVLINK_TOTAL_TX/RX_PER_SEC; without GPM, NVML fields 138/139 summed over the links)",
                     GpuAnalysis::nvlinkBytesPerSecond);
             analysis(t, i, "flopwatch.gpu.pcie.throughput", "bytes_per_second",
                     "PCIe traffic, transmit plus receive (GPM PCIE_TX/RX_PER_SEC)", GpuAnalysis::pcieBytesPerSecond);
@@ -220,6 +245,41 @@ public final class SnapshotMetrics {
             analysis(tp, i, "flopwatch.gpu.clock.peak.flops", null,
                     "Peak FLOP/s at the current SM clock (datasheet peak x current clock / the clock it assumes)",
                     a2 -> a2.precision().key().equals(p) ? a2.clockAwarePeakFlops() : Double.NaN);
+        }
+    }
+
+    /**
+     * The throughput source's health: a counter per event kind it reports (registered when the
+     * kind first appears), the age of its last tokens, and the log-writer match's outcome.
+     */
+    private void syncWorkloadSource(WorkloadAnalysis w) {
+        String n = w.name();
+        var src = w.source();
+        for (String kind : src.events().keySet()) {
+            if (group("workload/" + n + "/events/" + kind)) {
+                own(FunctionCounter.builder("flopwatch.workload.source.events", this,
+                                m -> m.latest.get().workloads().stream().filter(x -> x.name().equals(n)).findFirst()
+                                        .map(x -> x.source().events().get(kind)).map(Long::doubleValue)
+                                        .orElse(Double.NaN))
+                        .tags("workload", n, "source", src.kind(), "event", kind)
+                        .description("What the workload's throughput source counted since it opened, by event "
+                                + "(failed fetches, skipped log lines, counter resets, …; docs/metrics.md)")
+                        .register(registry));
+            }
+        }
+        if (group("workload/" + n + "/age")) {
+            workload(Tags.of("workload", n), n, "flopwatch.workload.source.last.tokens.age", "seconds",
+                    "Seconds since the workload's source last reported tokens (NaN: never); a growing age with a "
+                            + "live job means the source is not being read",
+                    x -> x.source().lastTokensAgeSeconds());
+        }
+        if (src.logWriterMatch().isPresent() && group("workload/" + n + "/log-writer")) {
+            for (String outcome : List.of("no_writer", "writer_on_no_gpu", "one_writer", "several_writers")) {
+                workload(Tags.of("workload", n, "outcome", outcome), n, "flopwatch.workload.log.writer.match", null,
+                        "1 for the outcome of the last search for the processes writing the workload's log "
+                                + "(gpus: {log_writer: true}), 0 for the others",
+                        x -> x.source().logWriterMatch().map(o -> o.equals(outcome) ? 1.0 : 0.0).orElse(Double.NaN));
+            }
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param gpmSupported whether the GPU supports GPM
  * @param gpm          GPM metrics over the reading's GPM interval; empty without GPM
  * @param errors       "function: NVML error N: message" for each part that failed
+ * @param mig          the GPU's MIG devices with the GPM of their GPU instances; NONE when MIG is off
  */
 public record DeviceReading(
         int index,
@@ -31,7 +32,8 @@ public record DeviceReading(
         List<Boolean> nvlinkActive,
         boolean gpmSupported,
         List<GpmMetric> gpm,
-        List<String> errors) {
+        List<String> errors,
+        MigInstances mig) {
 
     public DeviceReading {
         processes = List.copyOf(processes);

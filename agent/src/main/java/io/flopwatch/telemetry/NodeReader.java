@@ -62,6 +62,7 @@ public final class NodeReader {
             if (b.gpmSupported) {
                 // The first GPM call only takes the opening sample; metrics come with the second.
                 b.attempt("nvmlGpmMetricsGet", () -> nvml.gpmMetrics(b.index, OptionalInt.empty(), SNAPSHOT_GPM_METRICS));
+                b.migGpm();
                 anyGpm = true;
             }
         }
@@ -71,6 +72,7 @@ public final class NodeReader {
                 if (b.gpmSupported) {
                     b.gpm = b.attempt("nvmlGpmMetricsGet",
                             () -> nvml.gpmMetrics(b.index, OptionalInt.empty(), SNAPSHOT_GPM_METRICS)).orElse(List.of());
+                    b.migGpm();
                 }
             }
         }
@@ -88,6 +90,7 @@ public final class NodeReader {
         List<Boolean> nvlink = List.of();
         boolean gpmSupported;
         List<GpmMetric> gpm = List.of();
+        final MigInstances.Builder mig = new MigInstances.Builder();
 
         Builder(int index) {
             this.index = index;
@@ -100,6 +103,14 @@ public final class NodeReader {
             reliability = attempt("reliability", () -> nvml.reliability(index));
             nvlink = attempt("nvlink", () -> nvml.nvlinkActive(index)).orElse(List.of());
             gpmSupported = attempt("gpm support", () -> nvml.gpmSupported(index)).orElse(false);
+            attempt("MIG devices", () -> nvml.migDevices(index)).ifPresent(mig::devices);
+        }
+
+        /** GPM of each MIG GPU instance (nvmlGpmMigSampleGet), like the device's own. */
+        void migGpm() {
+            mig.devices().stream().mapToInt(io.flopwatch.nvml.MigDevice::gpuInstanceId).distinct().forEach(gi ->
+                    attempt("nvmlGpmMigSampleGet", () -> nvml.gpmMetrics(index, OptionalInt.of(gi), SNAPSHOT_GPM_METRICS))
+                            .ifPresent(metrics -> mig.gpm(gi, metrics)));
         }
 
         <T> Optional<T> attempt(String what, Supplier<T> call) {
@@ -112,7 +123,8 @@ public final class NodeReader {
         }
 
         DeviceReading build() {
-            return new DeviceReading(index, identity, sample, processes, reliability, nvlink, gpmSupported, gpm, errors);
+            return new DeviceReading(index, identity, sample, processes, reliability, nvlink, gpmSupported, gpm, errors,
+                    mig.build());
         }
     }
 }

@@ -2,6 +2,8 @@ package io.flopwatch.telemetry;
 
 import io.flopwatch.nvml.NvmlSession;
 import io.flopwatch.nvml.SystemInfo;
+import io.flopwatch.telemetry.interconnect.NicMonitor;
+import io.flopwatch.telemetry.interconnect.NodeNics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +46,15 @@ public final class Sampler implements AutoCloseable {
 
     private final NvmlOpener opener;
     private final Map<String, Collector> collectors;
-    private final Duration interval;
-    private final Duration deadline;
+    /** Changed between cycles by {@link #retime} (a configuration reload); read by the sampling thread. */
+    private volatile Duration interval;
+    private volatile Duration deadline;
     private final Ticker ticker;
     private final Analyzer analyzer;
     private final AtomicReference<Snapshot> latest;
     private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
+    /** Adds what other sources measured to each cycle's records before the analysis (CUPTI); no native calls. */
+    private volatile UnaryOperator<List<GpuRecord>> recordSources = UnaryOperator.identity();
 
     private final boolean watchXid;
     private XidWatcher xid;
@@ -64,6 +70,8 @@ public final class Sampler implements AutoCloseable {
     private boolean answeredSinceOpen;
     private volatile boolean running;
     private Thread loop;
+    /** The {@code infiniband} collector; null when off. Runs on the sampler's thread, once per cycle. */
+    private NicMonitor nics;
 
     /**
      * @param deadline how long a cycle waits for the GPUs before it reports the late ones stale
@@ -97,8 +105,36 @@ public final class Sampler implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Stops calling a listener added by {@link #addListener}. */
+    public void removeListener(Consumer<Snapshot> listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Sets what completes each cycle's records before the analysis: the CUPTI devices merge their
+     * interval means into the records' activity fields. Runs on the sampler's thread and must not
+     * make native calls (those belong to the source's own threads).
+     */
+    public void setRecordSources(UnaryOperator<List<GpuRecord>> sources) {
+        this.recordSources = sources;
+    }
+
     public Duration interval() {
         return interval;
+    }
+
+    /**
+     * A new interval and deadline, in force from the next cycle: a reload changes them without
+     * reopening NVML, so the GPUs' sessions, Xid counts and last values carry on.
+     */
+    public void retime(Duration interval, Duration deadline) {
+        this.interval = interval;
+        this.deadline = deadline;
+    }
+
+    /** Reads the node's RDMA ports each cycle (the {@code infiniband} collector); call before {@link #start()}. */
+    public void readNics(NicMonitor monitor) {
+        this.nics = monitor;
     }
 
     /** Starts the sampling thread. */
@@ -148,7 +184,8 @@ public final class Sampler implements AutoCloseable {
             for (DeviceWorker w : workers) {
                 w.start(); // a worker still in a hung call is not started again
             }
-            long deadlineNanos = System.nanoTime() + deadline.toNanos();
+            Duration cycleDeadline = deadline; // one value for the whole cycle, even if retimed meanwhile
+            long deadlineNanos = System.nanoTime() + cycleDeadline.toNanos();
             for (DeviceWorker w : workers) {
                 GpuRecord r = w.await(deadlineNanos);
                 if (r != null) {
@@ -169,7 +206,7 @@ public final class Sampler implements AutoCloseable {
                 } else {
                     allAtDriverLevel = false; // a GPU still in a call: not known to be gone
                     GpuRecord last = lastRecords.get(w.index());
-                    String why = "collection did not finish within " + deadline.toMillis() + " ms";
+                    String why = "collection did not finish within " + cycleDeadline.toMillis() + " ms";
                     GpuRecord stale = last != null ? last.stale(why)
                             : new GpuRecord.Builder(w.index()).build(ticker.nanoTime(), false, why, Map.of());
                     stale = withXid(stale);
@@ -185,10 +222,29 @@ public final class Sampler implements AutoCloseable {
                 retry = FIRST_RETRY;
             }
         }
+        try {
+            records = new ArrayList<>(recordSources.apply(records));
+        } catch (RuntimeException e) {
+            LOG.warn("merging CUPTI values failed; this cycle has NVML's only", e);
+        }
+        NodeNics nodeNics = NodeNics.NONE;
+        Snapshot.CollectorSummary nicSummary = null;
+        if (nics != null) {
+            long t0 = ticker.nanoTime();
+            NodeNics read = nics.read();
+            // Timed and reported like the per-GPU collectors (flopwatch_collector_*{collector="infiniband"}).
+            nicSummary = new Snapshot.CollectorSummary((ticker.nanoTime() - t0) / 1e9, read.error().isEmpty());
+            nodeNics = read;
+            records.replaceAll(r -> nics.attach(r, read));
+        }
         long now = ticker.nanoTime();
         Analyzer.Result analysis = analyzer.analyze(records, now);
+        Map<String, Snapshot.CollectorSummary> summaries = summarize(records);
+        if (nicSummary != null) {
+            summaries.put(Collectors.INFINIBAND, nicSummary);
+        }
         Snapshot s = new Snapshot(ticker.now(), now, control != null, control != null ? "" : nvmlReason, simulated,
-                system, records, analysis.gpus(), analysis.workloads(), summarize(records));
+                system, records, analysis.gpus(), analysis.workloads(), summaries, nodeNics);
         latest.set(s);
         for (Consumer<Snapshot> l : listeners) {
             try {

@@ -3,6 +3,7 @@ package io.flopwatch.telemetry;
 import io.flopwatch.analysis.GpuAnalysis;
 import io.flopwatch.analysis.WorkloadAnalysis;
 import io.flopwatch.nvml.SystemInfo;
+import io.flopwatch.telemetry.interconnect.NodeNics;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.Optional;
  * @param analyses    one analysis per GPU, same order as {@code gpus}
  * @param workloads   one analysis per configured workload
  * @param collectors  each collector over all devices in this cycle
+ * @param nics        the node's InfiniBand / RoCE ports (the {@code infiniband} collector);
+ *                    {@link NodeNics#NONE} when it is off
  */
 public record Snapshot(
         Instant takenAt,
@@ -35,13 +38,23 @@ public record Snapshot(
         List<GpuRecord> gpus,
         List<GpuAnalysis> analyses,
         List<WorkloadAnalysis> workloads,
-        Map<String, CollectorSummary> collectors) {
+        Map<String, CollectorSummary> collectors,
+        NodeNics nics) {
 
     public Snapshot {
         gpus = List.copyOf(gpus);
         analyses = List.copyOf(analyses);
         workloads = List.copyOf(workloads);
         collectors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(collectors));
+        java.util.Objects.requireNonNull(nics, "nics");
+    }
+
+    /** A snapshot without NIC readings. */
+    public Snapshot(Instant takenAt, long nanoTime, boolean nvmlUp, String nvmlReason, boolean simulated,
+                    Optional<SystemInfo> system, List<GpuRecord> gpus, List<GpuAnalysis> analyses,
+                    List<WorkloadAnalysis> workloads, Map<String, CollectorSummary> collectors) {
+        this(takenAt, nanoTime, nvmlUp, nvmlReason, simulated, system, gpus, analyses, workloads, collectors,
+                NodeNics.NONE);
     }
 
     /** Before the first cycle: nothing known yet. */

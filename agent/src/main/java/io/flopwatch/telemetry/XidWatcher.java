@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * Waits for Xid errors ({@code nvmlEventSetWait_v2}) on a thread of its own
  * ("flopwatch-xid") with an NVML session of its own, so that waiting never delays sampling.
  * Keeps per GPU the number of Xid events seen since the agent started and the last Xid; the
- * sampler copies them into each snapshot. Waits in one-second slices so that {@link #close}
+ * sampler copies them into each snapshot. Logs through {@link XidLogLimiter}: the first of each
+ * Xid code at once, the rest of a storm as one summary line a minute. Waits in one-second slices so that {@link #close}
  * is prompt (a watcher must not be freed while NVML waits on it).
  */
 final class XidWatcher implements AutoCloseable {
@@ -25,6 +26,8 @@ final class XidWatcher implements AutoCloseable {
 
     private final NvmlOpener opener;
     private final Map<Integer, XidCount> counts = new ConcurrentHashMap<>();
+    /** An Xid storm is counted in full and logged in summary (only this thread uses it). */
+    private final XidLogLimiter logLimiter = new XidLogLimiter();
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -47,9 +50,10 @@ final class XidWatcher implements AutoCloseable {
                     if (e.isXid()) {
                         counts.merge(e.deviceIndex(), new XidCount(1, e.eventData()),
                                 (a, b) -> new XidCount(a.events() + 1, b.lastXid()));
-                        LOG.warn("GPU {}: Xid {}", e.deviceIndex(), e.eventData());
+                        logLimiter.onEvent(e.deviceIndex(), e.eventData(), System.nanoTime()).ifPresent(LOG::warn);
                     }
                 });
+                logLimiter.due(System.nanoTime()).forEach(LOG::warn);
             }
         } catch (Throwable t) {
             // No events on this system (or NVML went away): sampling goes on without Xid counts.

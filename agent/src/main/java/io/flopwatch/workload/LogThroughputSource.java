@@ -50,6 +50,20 @@ public final class LogThroughputSource implements ThroughputSource {
         return out;
     }
 
+    @Override
+    public Map<String, Long> events() {
+        LogTailer.Stats t = tailer.stats();
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("lines_read", t.lines());
+        m.put("long_lines_skipped", t.longLinesSkipped());
+        m.put("invalid_utf8_lines", t.malformedLines());
+        m.put("unterminated_lines", t.unterminatedLines());
+        m.put("files_opened", t.filesOpened());
+        m.put("truncations", t.truncations());
+        m.put("read_errors", t.readErrors());
+        return m;
+    }
+
     /** The tailer's counters (lines, skipped, malformed, rotations, errors). */
     public LogTailer.Stats tailerStats() {
         return tailer.stats();

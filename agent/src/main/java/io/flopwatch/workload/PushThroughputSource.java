@@ -36,6 +36,11 @@ public final class PushThroughputSource implements ThroughputSource {
         }
     }
 
+    @Override
+    public java.util.Map<String, Long> events() {
+        return java.util.Map.of("pushes_dropped", dropped);
+    }
+
     public long dropped() {
         return dropped;
     }

@@ -26,6 +26,15 @@ public interface ThroughputSource extends AutoCloseable {
      */
     List<ThroughputObservation> poll();
 
+    /**
+     * What the source counted since it opened, by kind (each only grows): the problems it met
+     * and worked around, so they can be exported (flopwatch_workload_source_events_total).
+     * Kinds are lower_snake_case; docs/metrics.md lists them per source. Default: none.
+     */
+    default java.util.Map<String, Long> events() {
+        return java.util.Map.of();
+    }
+
     /** Releases open files; the default does nothing. */
     @Override
     default void close() {

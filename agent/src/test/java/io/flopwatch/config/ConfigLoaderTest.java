@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flopwatch.gpu.Precision;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +23,8 @@ class ConfigLoaderTest {
         assertEquals(9479, c.web().port());
         assertEquals(Duration.ofSeconds(1), c.sampling().interval());
         assertEquals(Duration.ofMillis(500), c.sampling().deadline());
-        assertEquals(4, c.sampling().collectors().size());
+        assertEquals(java.util.Set.of("device", "gpm", "processes", "xid", "interconnect", "infiniband"),
+                c.sampling().collectors());
         assertEquals(Precision.BF16, c.analysis().defaultPrecision());
         assertTrue(c.exporters().prometheus());
         assertTrue(c.push().enabled());
@@ -94,10 +96,59 @@ class ConfigLoaderTest {
                         "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n"
                                 + "    gpus: {log_writer: true, process: torchrun}\n    throughput: {source: push}\n",
                         "workloads[0].gpus: give exactly one of process: NAME or log_writer: true"),
+                Arguments.of("password neither hashed nor marked plain", "web:\n  basic_auth_users:\n    prom: s3cret\n",
+                        "f.yaml:3:11: web.basic_auth_users.prom: expected a bcrypt hash"),
+                Arguments.of("bcrypt hash cut short (52 of 53 characters after the cost)",
+                        "web:\n  basic_auth_users:\n    prom: \"$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/l\"\n",
+                        "f.yaml:3:11: web.basic_auth_users.prom: expected a bcrypt hash"),
                 Arguments.of("duplicate names",
                         "workloads:\n  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n"
                                 + "  - {name: a, model: llama-3-8b, seq_len: 1, throughput: {source: push}}\n",
                         "f.yaml:3:12: workloads[1].name: two workloads are named 'a'"));
+    }
+
+    @Test
+    void aConfigWithAMistakeInEverySectionReportsEveryOneInFileOrder() {
+        String yaml = """
+                web:
+                  listen_address: 9479
+                sampling:
+                  interval: fast
+                exporter: {}
+                workloads:
+                  - name: a
+                    model: llama-9
+                    seq_len: 1
+                    throughput: {source: push}
+                  - name: b
+                    model: llama-3-8b
+                    seq_len: 1
+                    precision: bf17
+                    throughput: {source: push}
+                push:
+                  max_body_bytes: lots
+                """;
+        InputError e = assertThrows(InputError.class, () -> ConfigLoader.parse("f.yaml", yaml));
+        List<String> lines = e.getMessage().lines().toList();
+        assertEquals(6, lines.size(), e.getMessage());
+        assertTrue(lines.get(0).startsWith("f.yaml:2:19: web.listen_address: expected HOST:PORT"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("f.yaml:4:13: sampling.interval: expected a duration"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("f.yaml:5:1: exporter: unknown key"), lines.get(2));
+        assertTrue(lines.get(3).startsWith("f.yaml:8:12: workloads[0].model: 'llama-9' is neither a preset"), lines.get(3));
+        assertTrue(lines.get(4).startsWith("f.yaml:14:16: workloads[1].precision: unknown precision 'bf17'"), lines.get(4));
+        assertTrue(lines.get(5).startsWith("f.yaml:17:19: push.max_body_bytes:"), lines.get(5));
+        assertEquals(2, e.line(), "the location fields are the first error's");
+        assertTrue(e.summary().endsWith("(and 5 more)"), e.summary());
+    }
+
+    @Test
+    void basicAuthTakesBcryptAsInPrometheusWebConfig() {
+        // A hash as `htpasswd -nbBC 10 "" s3cret` prints it (here made by libxcrypt:
+        // python3 -c 'import crypt; print(crypt.crypt("s3cret", "$2y$10$abcdefghijklmnopqrstuu"))').
+        AgentConfig c = ConfigLoader.parse("f.yaml", "web:\n  basic_auth_users:\n"
+                + "    prom: \"$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/lu\"\n"
+                + "    test: \"plain:x\"\n");
+        assertEquals("$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/lu", c.web().basicAuthUsers().get("prom"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The daemon's side of docs/deploy-systemd.md, with a recording notifier: READY=1 after the first
  * cycle, WATCHDOG=1 while cycles complete, a rejected reload keeps the agent and says so, a good
- * reload replaces it, STOPPING=1 at the end. Real time, bounded polling, asserts on messages only.
+ * reload is applied in place (a new collector set replaces the agent), STOPPING=1 at the end. Real time, bounded polling, asserts on messages only.
  */
 class DaemonTest {
 
@@ -56,13 +56,19 @@ class DaemonTest {
             assertEquals(1, started.size());
 
             next.set("web: {listen_address: \"127.0.0.1:0\"}\nsampling: {interval: 300ms}\n");
-            daemon.requestReload();
+            daemon.requestReload(); // a good one: applied to the running agent
+            await(sent, s -> s.equals("STATUS=configuration reloaded"));
+            assertEquals(1, started.size(), "a reload that keeps collectors and library keeps the agent");
+            assertEquals(Duration.ofMillis(300), daemon.agent().sampler().interval());
+            assertTrue(sent.stream().anyMatch(s -> s.startsWith("RELOADING=1\nMONOTONIC_USEC=42")));
+
+            next.set("web: {listen_address: \"127.0.0.1:0\"}\nsampling: {interval: 300ms, collectors: [device]}\n");
+            daemon.requestReload(); // another collector set: NVML is reopened by a new agent
             long giveUp = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             while (started.size() < 2 && System.nanoTime() < giveUp) {
                 Thread.sleep(20);
             }
-            assertEquals(2, started.size(), "a good reload starts a new agent");
-            assertTrue(sent.stream().anyMatch(s -> s.startsWith("RELOADING=1\nMONOTONIC_USEC=42")));
+            assertEquals(2, started.size(), "a new collector set starts a new agent");
         } finally {
             daemon.requestStop();
             t.join(15_000);

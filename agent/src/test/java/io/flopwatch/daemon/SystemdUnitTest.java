@@ -29,9 +29,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SystemdUnitTest {
 
     /** Exposure documented in docs/deploy-systemd.md, measured with systemd 252 (Debian 12). */
-    static final double DOCUMENTED_EXPOSURE = 1.5;
+    static final double DOCUMENTED_EXPOSURE = 1.7;
     /** The same with the CUPTI drop-in (CAP_PERFMON, @resources allowed again). */
-    static final double DOCUMENTED_EXPOSURE_WITH_CUPTI = 1.7;
+    static final double DOCUMENTED_EXPOSURE_WITH_CUPTI = 1.9;
 
     private static final Path ROOT = ShellRun.repositoryRoot();
 

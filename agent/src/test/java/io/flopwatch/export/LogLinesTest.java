@@ -60,7 +60,7 @@ class LogLinesTest {
     @Test
     void humanLineIsCompact() {
         assertEquals("12:00:01Z train: MFU 40.0% HFU 40.0% 6.8k tok/s est 47.0% compute_bound |"
-                + " gpu0 98.0% sm86.0% tc47.0% compute_bound gpu1 STALE 5s", LogLines.human(snapshot()));
+                + " gpu0 98.0% sm86.0% tc47.0% compute_bound nvl2.0% gpu1 STALE 5s", LogLines.human(snapshot()));
     }
 
     @Test

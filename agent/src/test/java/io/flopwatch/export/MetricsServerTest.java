@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class MetricsServerTest {
@@ -99,6 +100,38 @@ class MetricsServerTest {
             HttpResponse<String> ok = http.send(HttpRequest.newBuilder(metrics).header("Authorization", "Basic " + right)
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode());
+        }
+    }
+
+    /**
+     * bcrypt hashes in the modular crypt format (Prometheus' web config). "U*U" is a published
+     * vector of Openwall's crypt_blowfish test suite (wrapper.c, tests[]); the "s3cret" hash was
+     * made by another implementation, libxcrypt (Debian's libcrypt1) through Python's crypt module.
+     */
+    @ParameterizedTest(name = "{0} / {1}")
+    @CsvSource(delimiter = '|', value = {
+            "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW | U*U | true",
+            "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW | U*V | false",
+            "$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/lu | s3cret | true",
+            "$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/lu | s3creT | false",
+    })
+    void bcryptHashesAreChecked(String hash, String password, boolean matches) {
+        assertEquals(matches, MetricsServer.passwordMatches(hash, password));
+    }
+
+    @Test
+    void bcryptBasicAuthAdmitsTheRightPasswordRepeatedly() throws Exception {
+        String hash = "$2y$10$abcdefghijklmnopqrstuu3KWNuWLhBnmgYfnzONPueahDuedC/lu";
+        try (MetricsServer s = server(Map.of("prom", hash), new PushThroughputSource("train"))) {
+            URI metrics = URI.create("http://127.0.0.1:" + s.port() + "/metrics");
+            String right = Base64.getEncoder().encodeToString("prom:s3cret".getBytes(StandardCharsets.UTF_8));
+            String wrong = Base64.getEncoder().encodeToString("prom:s3creT".getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) { // the second and third come from the cache of passed checks
+                assertEquals(200, http.send(HttpRequest.newBuilder(metrics).header("Authorization", "Basic " + right)
+                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                assertEquals(401, http.send(HttpRequest.newBuilder(metrics).header("Authorization", "Basic " + wrong)
+                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            }
         }
     }
 

@@ -12,6 +12,8 @@ import io.flopwatch.config.ConfigLoader;
 import io.flopwatch.daemon.Agent;
 import io.flopwatch.nvml.NvmlSource;
 import io.flopwatch.telemetry.Ticker;
+import io.flopwatch.telemetry.interconnect.NicMonitor;
+import io.flopwatch.telemetry.interconnect.SysfsFixture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -73,6 +75,10 @@ class PrometheusIntegrationTest {
         AgentConfig config = ConfigLoader.parse("it", DemoCommandAccess.demoConfig(0, "500ms", "json"));
         agent = new Agent(config, NvmlSource.simulated(DemoCommandAccess.demoScenario())::open, Ticker.system(),
                 new PrintWriter(new StringWriter()), "it");
+        // The agent reads no host NICs beside simulated GPUs; the dashboard's NIC panels are
+        // evaluated against a fixture sysfs tree with two InfiniBand ports instead.
+        agent.sampler().readNics(new NicMonitor(
+                SysfsFixture.install("two-socket-ib", tmp.resolve("sys")), Ticker.system()));
         agent.start();
         int agentPort = URI.create(agent.metricsUrl().orElseThrow()).getPort();
         prometheusPort = freePort();

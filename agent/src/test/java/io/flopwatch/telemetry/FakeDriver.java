@@ -174,6 +174,11 @@ final class FakeDriver {
         }
 
         @Override
+        public java.util.OptionalLong pcieReplayCounter(int index) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public List<GpmMetric> gpmMetrics(int index, OptionalInt gpuInstanceId, int... metricIds) {
             throw new UnsupportedOperationException();
         }

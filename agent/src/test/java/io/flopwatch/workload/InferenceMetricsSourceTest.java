@@ -118,4 +118,33 @@ class InferenceMetricsSourceTest {
         assertTrue(src.poll().isEmpty());
         assertEquals(1, src.pagesWithoutCounters());
     }
+
+    /**
+     * Mean request lengths over the window from the histograms' _sum and _count: 50 requests
+     * with 40,000 prompt tokens → 800; a restart (values drop) counts its new values as the
+     * increase, like the counters; no request in a later window keeps the last mean.
+     */
+    @Test
+    void meanRequestLengthsFromTheHistogramsAcrossARestart() throws IOException {
+        FakeFetcher f = new FakeFetcher()
+                .then(io.flopwatch.daemon.ServerAverageFlopsTest.vllmPage(100_000, 20_000, 80_000, 20_000, 100))
+                .then(io.flopwatch.daemon.ServerAverageFlopsTest.vllmPage(140_000, 30_000, 120_000, 30_000, 150))
+                // restarted: 10 requests of 300 prompt and 50 generated tokens since
+                .then(io.flopwatch.daemon.ServerAverageFlopsTest.vllmPage(3_000, 500, 3_000, 500, 10));
+        InferenceMetricsSource src = new InferenceMetricsSource("vllm", f, TokenCounters.VLLM, RequestLengths.VLLM,
+                Map.of(), Duration.ofSeconds(10), ticker);
+        src.poll();
+        assertTrue(src.meanPromptTokens(ticker.nanoTime()).isEmpty(), "one page: baselines only");
+        ticker.advance(Duration.ofSeconds(10));
+        src.poll();
+        assertEquals(800, src.meanPromptTokens(ticker.nanoTime()).getAsDouble(), 1e-9);
+        assertEquals(200, src.meanGenerationTokens(ticker.nanoTime()).getAsDouble(), 1e-9);
+        ticker.advance(Duration.ofSeconds(10));
+        src.poll();
+        // window 10 s: the window starts at the 10 s point, so the 0 s one is dropped and the
+        // mean is over the restart alone: 3,000 / 10 requests = 300 and 500 / 10 = 50
+        // (with a 15 s window the 0 s point is the one at or before its start: 43,000 / 60)
+        assertEquals(300, src.meanPromptTokens(ticker.nanoTime()).getAsDouble(), 1e-9);
+        assertEquals(50, src.meanGenerationTokens(ticker.nanoTime()).getAsDouble(), 1e-9);
+    }
 }

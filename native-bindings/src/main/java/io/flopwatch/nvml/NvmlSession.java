@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * An initialized NVML (real or simulated), the only way flopwatch reads NVIDIA GPUs. Devices
@@ -69,6 +70,23 @@ public interface NvmlSession extends AutoCloseable {
      * reports as absent; empty on devices without NVLink.
      */
     List<Boolean> nvlinkActive(int index);
+
+    /**
+     * The MIG devices of GPU {@code index} (its compute instances, in NVML's MIG device index
+     * order) with their identity, memory and processes; empty when MIG is off or not supported.
+     * Reads only: nothing here changes the MIG layout. A default so hand-written fakes need not
+     * implement it.
+     */
+    default List<MigDevice> migDevices(int index) {
+        return List.of();
+    }
+
+    /**
+     * PCIe replays since the driver loaded ({@code nvmlDeviceGetPcieReplayCounter}): link-level
+     * retransmissions of corrupted packets; a count that keeps rising marks a marginal link.
+     * Empty when NVML does not offer it.
+     */
+    OptionalLong pcieReplayCounter(int index);
 
     /** Whether the device supports GPM ({@code nvmlGpmQueryDeviceSupport}; Hopper and newer). */
     boolean gpmSupported(int index);

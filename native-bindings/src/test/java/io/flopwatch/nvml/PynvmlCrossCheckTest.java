@@ -20,7 +20,8 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A peer binding as the referee: Debian's pynvml (python3-pynvml 11.525) reads the simulated
@@ -41,13 +42,18 @@ class PynvmlCrossCheckTest {
     private final List<String> mismatches = new ArrayList<>();
     private int compared;
 
-    @Test
-    void everyValueBothReadIsEqual() throws Exception {
+    /**
+     * @param minimumCompared guards against a reader that silently read nothing: each scenario
+     *                        gives at least this many values
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"two-devices.scenario, 150", "mig.scenario, 100"})
+    void everyValueBothReadIsEqual(String scenarioName, int minimumCompared) throws Exception {
         assumeTrue(Files.isRegularFile(PYNVML_DIR.resolve("pynvml.py")), "Debian's pynvml not unpacked at " + PYNVML_DIR
                 + " (run .ci/fetch-test-packages.sh)");
         assumeTrue(Files.isRegularFile(READER), "pynvml_read.py not found at " + READER.toAbsolutePath());
         assumeTrue(Files.isRegularFile(SIM_LIBRARY), "simulated library not built at " + SIM_LIBRARY.toAbsolutePath());
-        Path scenario = SimulatedNvmlTest.scenario("two-devices.scenario");
+        Path scenario = SimulatedNvmlTest.scenario(scenarioName);
         JsonNode py = runPynvml(scenario);
 
         SimulatorControl.freezeClockAt(FROZEN_AT_SECONDS);
@@ -65,8 +71,7 @@ class PynvmlCrossCheckTest {
             SimulatorControl.runClock();
         }
         assertTrue(mismatches.isEmpty(), "pynvml and flopwatch disagree:\n" + String.join("\n", mismatches));
-        // Guard against a reader that silently read nothing: the scenario gives well over 100 values.
-        assertTrue(compared > 150, "only " + compared + " values compared");
+        assertTrue(compared > minimumCompared, "only " + compared + " values compared");
         System.out.println("pynvml cross-check: " + compared + " values compared");
     }
 
@@ -229,6 +234,59 @@ class PynvmlCrossCheckTest {
                 check(q + "nvml_return", pm.get("nvml_return"), jm.result().code());
                 check(q + "value", pm.get("value"), jm.value());
                 check(q + "unit", pm.get("unit"), jm.unit());
+            }
+        }
+        compareMigDevices(nvml, i, d.get("mig_devices"), gpm);
+    }
+
+    /** MIG devices: pynvml walks the MIG device handles the same way the bindings do. */
+    private void compareMigDevices(NvmlSession nvml, int i, JsonNode pyMigs, boolean gpm) {
+        String p = "devices[" + i + "].mig_devices";
+        List<MigDevice> migs = nvml.migDevices(i);
+        check(p + ".size", intNode(pyMigs.size()), migs.size());
+        for (int k = 0; k < Math.min(migs.size(), pyMigs.size()); k++) {
+            JsonNode pm = pyMigs.get(k);
+            MigDevice jm = migs.get(k);
+            String q = p + "[" + k + "].";
+            check(q + "mig_index", pm.get("mig_index"), jm.migIndex());
+            check(q + "index_from_handle", pm.get("index_from_handle"), jm.migIndex());
+            check(q + "is_mig_handle", pm.get("is_mig_handle"), 1);
+            check(q + "parent_index", pm.get("parent_index"), jm.parentIndex());
+            check(q + "uuid", pm.get("uuid"), jm.uuid());
+            check(q + "name", pm.get("name"), jm.name());
+            check(q + "gpu_instance_id", pm.get("gpu_instance_id"), jm.gpuInstanceId());
+            check(q + "compute_instance_id", pm.get("compute_instance_id"), jm.computeInstanceId());
+            JsonNode a = pm.path("attributes");
+            check(q + "attributes.gpu_instance_slice_count", a.path("gpu_instance_slice_count"), jm.gpuInstanceSliceCount());
+            check(q + "attributes.compute_instance_slice_count", a.path("compute_instance_slice_count"),
+                    jm.computeInstanceSliceCount());
+            check(q + "attributes.multiprocessor_count", a.path("multiprocessor_count"), jm.multiprocessorCount());
+            checkConverted(q + "attributes.memory_size_mib", a.path("memory_size_mib"), mib -> mib,
+                    jm.memoryTotalBytes().isPresent() ? OptionalLong.of(jm.memoryTotalBytes().getAsLong() >> 20) : OptionalLong.empty());
+            check(q + "memory.total_bytes", pm.path("memory").path("total_bytes"), jm.memoryTotalBytes());
+            check(q + "memory.used_bytes", pm.path("memory").path("used_bytes"), jm.memoryUsedBytes());
+            JsonNode procs = pm.get("compute_processes");
+            check(q + "compute_processes.size", intNode(procs.size()), jm.processes().size());
+            for (int n = 0; n < Math.min(procs.size(), jm.processes().size()); n++) {
+                GpuProcess jp = jm.processes().get(n);
+                check(q + "compute_processes[" + n + "].pid", procs.get(n).get("pid"), jp.pid());
+                check(q + "compute_processes[" + n + "].used_gpu_memory_bytes", procs.get(n).get("used_gpu_memory_bytes"),
+                        jp.usedGpuMemoryBytes());
+                check(q + "compute_processes[" + n + "].gpu_instance_id", noMig(procs.get(n).get("gpu_instance_id")),
+                        jp.gpuInstanceId());
+            }
+            check(q + "utilization (NOT_SUPPORTED on a MIG device)", pm.get("utilization"), Optional.empty());
+            if (gpm) {
+                List<JsonNode> pyMetrics = new ArrayList<>();
+                pm.get("gpm_metrics").elements().forEachRemaining(pyMetrics::add);
+                int[] ids = pyMetrics.stream().mapToInt(m -> m.get("metric_id").asInt()).toArray();
+                nvml.gpmMetrics(i, OptionalInt.of(jm.gpuInstanceId()), ids); // opens (or continues) the interval
+                List<GpmMetric> metrics = nvml.gpmMetrics(i, OptionalInt.of(jm.gpuInstanceId()), ids);
+                check(q + "gpm_metrics.size", intNode(pyMetrics.size()), metrics.size());
+                for (int n = 0; n < Math.min(metrics.size(), pyMetrics.size()); n++) {
+                    check(q + "gpm_metrics[" + pyMetrics.get(n).get("metric_id") + "].value", pyMetrics.get(n).get("value"),
+                            metrics.get(n).value());
+                }
             }
         }
     }

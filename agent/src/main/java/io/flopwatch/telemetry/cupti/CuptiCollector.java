@@ -26,16 +26,19 @@ import java.util.function.Consumer;
  *   <li>Insufficient privileges, MIG, no PM sampling / no metric set for the chip: the collector
  *       stays off ({@link State#UNAVAILABLE}); the status says why and how to fix it.
  *   <li>Counters owned by another profiler, or an unexpected CUPTI error: counters released,
- *       retried after {@link CuptiCollectorSettings#retryInterval()} ({@link State#RETRYING}).
+ *       retried after {@link CuptiCollectorSettings#retryInterval()}, doubling after each failed
+ *       retry up to 16 × ({@link State#RETRYING}).
  *   <li>Hardware buffer overflow: the samples decoded so far are kept and the session is
  *       restarted at once; {@link Status#bufferOverflows()} counts them.
  *   <li>{@link #pause()} releases the counters (so Nsight Compute can run) until
  *       {@link #resume()}; {@link #close()} releases them for good.
  * </ul>
  *
- * <p>Thread-safety: every public method is synchronized; native calls are made only from
- * {@link #step()} (the decode thread), {@link #pause()} and {@link #close()}, never from a
- * reader of {@link #takeInterval()} beyond the time a step holds the lock.
+ * <p>Thread-safety: {@link #step()}, {@link #pause()}, {@link #resume()} and {@link #close()} are
+ * synchronized and the only places native calls are made. {@link #takeInterval()} and
+ * {@link #status()} never wait for them: the samples sit behind a lock of their own that no
+ * native call is made under, and the status is published after each of those methods, so the
+ * sampler's thread is not held up by a slow or hung CUPTI call.
  */
 public final class CuptiCollector implements AutoCloseable {
 
@@ -66,6 +69,10 @@ public final class CuptiCollector implements AutoCloseable {
     private String detail = "";
     private String lastLogged = "";
     private long retryAtNanos;
+    /** Failures in a row that were retried: each doubles the wait, up to {@link #MAX_BACKOFF_DOUBLINGS}. */
+    private int consecutiveRetries;
+    /** Set by another thread ({@link #requestPause()}), applied by the decode thread in {@link #step()}. */
+    private volatile Boolean requestedPause;
     private long bufferOverflows;
     private long sessionStarts;
     private boolean enabled;
@@ -73,7 +80,11 @@ public final class CuptiCollector implements AutoCloseable {
 
     private String chip = "";
     private CuptiMetricSet metricSet;
+    /** Guards {@link #accumulator} only; nothing native happens while it is held. */
+    private final Object intervalLock = new Object();
     private Accumulator accumulator = new Accumulator();
+    private volatile Status published = new Status(State.STARTING, Optional.empty(), "", 0, 0);
+    private volatile String publishedChip = "";
 
     /**
      * @param log receives each log line (one per condition met); the daemon passes a logger's warn
@@ -88,8 +99,46 @@ public final class CuptiCollector implements AutoCloseable {
         this.log = Objects.requireNonNull(log);
     }
 
-    /** One turn of the decode loop: start or restart a session when due, else decode. */
+    /** The retry wait doubles after each failed retry up to 2^4 = 16 × the retry interval (e.g. 1 min → 16 min). */
+    static final int MAX_BACKOFF_DOUBLINGS = 4;
+
+    /**
+     * Asks the decode thread to pause (release the counters) at its next {@link #step()}; for
+     * callers that must not make native calls themselves (an HTTP handler).
+     */
+    public void requestPause() {
+        requestedPause = Boolean.TRUE;
+    }
+
+    /** Asks the decode thread to resume at its next {@link #step()}. */
+    public void requestResume() {
+        requestedPause = Boolean.FALSE;
+    }
+
+    /** One turn of the decode loop: apply a requested pause/resume, start or restart a session when due, else decode. */
     public synchronized void step() {
+        try {
+            stepUnpublished();
+        } finally {
+            publish();
+        }
+    }
+
+    private void publish() {
+        published = new Status(state, condition, detail, bufferOverflows, sessionStarts);
+        publishedChip = chip;
+    }
+
+    private void stepUnpublished() {
+        Boolean pauseWanted = requestedPause;
+        if (pauseWanted != null) {
+            requestedPause = null;
+            if (pauseWanted) {
+                pause();
+            } else {
+                resume();
+            }
+        }
         switch (state) {
             case CLOSED, PAUSED, UNAVAILABLE -> {
                 return;
@@ -130,6 +179,7 @@ public final class CuptiCollector implements AutoCloseable {
             started = true;
             sessionStarts++;
             state = State.RUNNING;
+            consecutiveRetries = 0;
             if (condition.isPresent() && condition.get() != CuptiCondition.BUFFER_OVERFLOW) {
                 logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + " (" + chip + ") running again after "
                         + condition.get());
@@ -149,15 +199,16 @@ public final class CuptiCollector implements AutoCloseable {
             fail(e);
             return;
         }
-        for (PmSample s : result.samples()) {
-            accumulator.add(metricSet.roles(), s);
-        }
+        accumulate(result);
         if (result.hardwareBufferOverflow()) {
             bufferOverflows++;
             condition = Optional.of(CuptiCondition.BUFFER_OVERFLOW);
             detail = CuptiCondition.BUFFER_OVERFLOW.advice();
-            logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + " (" + chip + "): "
-                    + CuptiCondition.BUFFER_OVERFLOW.advice() + " (overflow " + bufferOverflows + ")");
+            if (Long.bitCount(bufferOverflows) == 1) {
+                // the 1st, 2nd, 4th, 8th …: a GPU that keeps overflowing must not flood the log
+                logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + " (" + chip + "): "
+                        + CuptiCondition.BUFFER_OVERFLOW.advice() + " (overflow " + bufferOverflows + ")");
+            }
             release();
             startSession();
         }
@@ -175,9 +226,12 @@ public final class CuptiCollector implements AutoCloseable {
             logOnce("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " is off: " + detail);
         } else {
             state = State.RETRYING;
-            retryAtNanos = ticker.nanoTime() + settings.retryInterval().toNanos();
+            Duration wait = settings.retryInterval().multipliedBy(1L << Math.min(consecutiveRetries, MAX_BACKOFF_DOUBLINGS));
+            consecutiveRetries++;
+            retryAtNanos = ticker.nanoTime() + wait.toNanos();
             logOnce("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " stopped: " + detail
-                    + "; retrying every " + settings.retryInterval().toSeconds() + " s");
+                    + "; retrying from " + settings.retryInterval().toSeconds() + " s, backing off to "
+                    + settings.retryInterval().multipliedBy(1L << MAX_BACKOFF_DOUBLINGS).toSeconds() + " s");
         }
     }
 
@@ -243,12 +297,15 @@ public final class CuptiCollector implements AutoCloseable {
         }
         release();
         state = State.PAUSED;
+        publish();
         logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " paused: counters released");
     }
 
     private void accumulate(PmDecodeResult result) {
-        for (PmSample s : result.samples()) {
-            accumulator.add(metricSet.roles(), s);
+        synchronized (intervalLock) {
+            for (PmSample s : result.samples()) {
+                accumulator.add(metricSet.roles(), s);
+            }
         }
     }
 
@@ -256,6 +313,8 @@ public final class CuptiCollector implements AutoCloseable {
     public synchronized void resume() {
         if (state == State.PAUSED || state == State.RETRYING) {
             state = State.STARTING;
+            consecutiveRetries = 0;
+            publish();
             logLine("CUPTI PM sampling on GPU " + sampler.deviceIndex() + deviceChip() + " resumed");
         }
     }
@@ -266,19 +325,24 @@ public final class CuptiCollector implements AutoCloseable {
         if (state != State.CLOSED) {
             release();
             state = State.CLOSED;
+            publish();
         }
     }
 
-    public synchronized Status status() {
-        return new Status(state, condition, detail, bufferOverflows, sessionStarts);
+    /** The status as of the end of the last step, pause, resume or close; never waits. */
+    public Status status() {
+        return published;
     }
 
     /** The means since the previous call, and the status; starts a new interval. */
-    public synchronized CuptiInterval takeInterval() {
-        Accumulator done = accumulator;
-        accumulator = new Accumulator();
-        return new CuptiInterval(sampler.deviceIndex(), chip, done.samples, Duration.ofNanos(done.coveredNanos),
-                done.means(), status());
+    public CuptiInterval takeInterval() {
+        Accumulator done;
+        synchronized (intervalLock) {
+            done = accumulator;
+            accumulator = new Accumulator();
+        }
+        return new CuptiInterval(sampler.deviceIndex(), publishedChip, done.samples, Duration.ofNanos(done.coveredNanos),
+                done.means(), published);
     }
 
     /** Time-weighted sums per role: a mean over samples of unequal length weights each by its span. */

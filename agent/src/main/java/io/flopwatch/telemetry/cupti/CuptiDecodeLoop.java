@@ -23,10 +23,18 @@ public final class CuptiDecodeLoop implements AutoCloseable {
     private final Duration interval;
     private final Sleeper sleeper;
     private final Consumer<String> log;
+    private final String threadName;
     private volatile boolean stopping;
     private Thread thread;
 
     public CuptiDecodeLoop(List<CuptiCollector> collectors, Duration interval, Sleeper sleeper, Consumer<String> log) {
+        this(collectors, interval, sleeper, log, THREAD_NAME);
+    }
+
+    /** @param threadName the loop thread's name (the daemon runs one loop per GPU: "flopwatch-cupti-gpu0") */
+    public CuptiDecodeLoop(List<CuptiCollector> collectors, Duration interval, Sleeper sleeper, Consumer<String> log,
+            String threadName) {
+        this.threadName = threadName;
         this.collectors = List.copyOf(collectors);
         this.interval = interval;
         this.sleeper = sleeper;
@@ -42,7 +50,7 @@ public final class CuptiDecodeLoop implements AutoCloseable {
         if (thread != null) {
             throw new IllegalStateException("already started");
         }
-        thread = new Thread(this::run, THREAD_NAME);
+        thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
     }
@@ -94,7 +102,9 @@ public final class CuptiDecodeLoop implements AutoCloseable {
 
     /**
      * Stops the thread (waiting at most {@code 2 × interval + 5 s} for a step in progress), then
-     * closes every collector so the counters are released even if the thread is stuck.
+     * closes every collector, which releases the counters. A thread still stuck in a CUPTI call
+     * after that holds its collector's lock: then nothing more is done here (the driver frees
+     * the counters of an exiting process).
      */
     @Override
     public void close() {
@@ -109,6 +119,13 @@ public final class CuptiDecodeLoop implements AutoCloseable {
                 t.join(interval.multipliedBy(2).plusSeconds(5).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                // Stuck in a CUPTI call, holding its collector: closing it would wait for that call
+                // forever. The driver releases the counters when the process exits.
+                log.accept("CUPTI decode thread " + threadName + " is still in a CUPTI call; "
+                        + "its counters are released when flopwatch exits");
+                return;
             }
         }
         for (CuptiCollector c : collectors) {

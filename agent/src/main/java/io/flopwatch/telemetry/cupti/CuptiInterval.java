@@ -19,7 +19,7 @@ public record CuptiInterval(int deviceIndex, String chip, int sampleCount, Durat
         Map<CuptiMetricRole, Double> means, CuptiCollector.Status status) {
 
     /** The source label for metrics that came from here. */
-    public static final String SOURCE = "cupti_pm_sampling";
+    public static final String SOURCE = io.flopwatch.telemetry.ActivitySource.CUPTI;
 
     public CuptiInterval {
         means = Collections.unmodifiableMap(means.isEmpty() ? new EnumMap<>(CuptiMetricRole.class) : new EnumMap<>(means));

@@ -169,7 +169,10 @@ class CuptiCollectorTest {
         assertEquals(CuptiCollector.State.RETRYING, c.status().state());
         assertEquals(1, log.size(), log.toString());
 
-        ticker.advance(settings.retryInterval());
+        ticker.advance(settings.retryInterval().multipliedBy(2).minusSeconds(1));
+        c.step();
+        assertEquals(CuptiCollector.State.RETRYING, c.status().state(), "the second retry waits twice as long");
+        ticker.advance(Duration.ofSeconds(1));
         c.step();
         assertEquals(CuptiCollector.State.RUNNING, c.status().state());
         assertTrue(c.status().condition().isEmpty());
@@ -206,6 +209,21 @@ class CuptiCollectorTest {
         assertEquals(1, log.size());
         assertTrue(log.get(0).contains("overflow"), log.get(0));
         assertEquals(90.0, c.takeInterval().mean(CuptiMetricRole.SM_ACTIVE_PERCENT).orElseThrow(), 1e-9);
+    }
+
+    @Test
+    void repeatedOverflowsAreLoggedAtPowersOfTwoOnly() {
+        FakePmSampler sampler = new FakePmSampler("GA102");
+        CuptiCollector c = collector(sampler);
+        c.step();
+        for (int i = 0; i < 5; i++) {
+            sampler.decodes.add(new PmDecodeResult(List.of(), true));
+            c.step();
+        }
+        assertEquals(5, c.status().bufferOverflows());
+        assertEquals(6, c.status().sessionStarts());
+        assertEquals(3, log.size(), "overflows 1, 2 and 4: " + log);
+        assertTrue(log.get(2).endsWith("(overflow 4)"), log.get(2));
     }
 
     @Test

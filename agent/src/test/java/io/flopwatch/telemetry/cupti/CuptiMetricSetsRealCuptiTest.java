@@ -69,4 +69,33 @@ class CuptiMetricSetsRealCuptiTest {
         }
         assertEquals(Set.of("GV100", "GV11B"), withoutSet);
     }
+
+    /**
+     * The reference (shared/reference/cupti-pm-sampling.md) calls a GH100 set of "17 of the metrics
+     * above" single-pass. Its list has 15 names, and with the DMMA (FP64 tensor) one they need 2
+     * passes: PM sampling cannot take that set, which is why the shipped GH100 set leaves DMMA out.
+     */
+    @Test
+    void theReferencesGh100ListNeedsTwoPassesWithDmmaAndOneWithout() {
+        List<String> withoutDmma = List.of(
+                "sm__pipe_tensor_cycles_active_realtime.avg.pct_of_peak_sustained_elapsed",
+                "TPC.TriageCompute.sm__pipe_tensor_op_hmma_cycles_active_realtime.avg.pct_of_peak_sustained_elapsed",
+                "TPC.TriageCompute.sm__pipe_tensor_op_imma_cycles_active_realtime.avg.pct_of_peak_sustained_elapsed",
+                "sm__cycles_active.avg.pct_of_peak_sustained_elapsed",
+                "sm__warps_active_realtime.avg.pct_of_peak_sustained_elapsed",
+                "gr__cycles_active.avg.pct_of_peak_sustained_elapsed",
+                "TriageCompute.sm__throughput.avg.pct_of_peak_sustained_elapsed",
+                "dram__throughput.avg.pct_of_peak_sustained_elapsed",
+                "dram__bytes.sum.per_second",
+                "pcie__read_bytes.sum.per_second",
+                "pcie__write_bytes.sum.per_second",
+                "nvlrx__bytes.sum.per_second",
+                "nvltx__bytes.sum.per_second",
+                "gpc__cycles_elapsed.avg.per_second");
+        List<String> withDmma = new ArrayList<>(withoutDmma);
+        withDmma.add("SM_C.TriageCompute.smsp__pipe_tensor_op_dmma_cycles_active.avg.pct_of_peak_sustained_elapsed");
+        assertEquals(15, withDmma.size());
+        assertEquals(2, host.configImage("GH100", withDmma, Optional.empty()).passes());
+        assertEquals(1, host.configImage("GH100", withoutDmma, Optional.empty()).passes());
+    }
 }

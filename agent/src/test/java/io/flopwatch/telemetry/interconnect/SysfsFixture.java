@@ -14,12 +14,12 @@ import java.util.stream.Stream;
  * with the symlinks listed in NAME.symlinks ("link TAB target", relative like the kernel's) created
  * there: resource copying does not preserve links, and sysfs is mostly links.
  */
-final class SysfsFixture {
+public final class SysfsFixture {
 
     private SysfsFixture() {
     }
 
-    static Path install(String name, Path into) {
+    public static Path install(String name, Path into) {
         try {
             URL url = SysfsFixture.class.getClassLoader().getResource("sysfs/" + name);
             if (url == null) {

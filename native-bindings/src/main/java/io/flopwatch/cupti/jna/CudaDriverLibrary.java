@@ -21,4 +21,11 @@ public interface CudaDriverLibrary extends Library {
 
     /** {@code CUdevice} is an {@code int}. */
     int cuDeviceGet(IntByReference device, int ordinal);
+
+    /**
+     * The device's PCI bus id as "domain:bus:device.function" (hex), NUL-terminated in
+     * {@code pciBusId}; 13 bytes suffice (cuda.h). Lets flopwatch match CUDA's device order,
+     * which need not be NVML's, to NVML's devices.
+     */
+    int cuDeviceGetPCIBusId(byte[] pciBusId, int len, int dev);
 }

@@ -3,6 +3,7 @@ package io.flopwatch.cupti.jna;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
+import com.sun.jna.ptr.IntByReference;
 import io.flopwatch.cupti.CuptiHost;
 import io.flopwatch.cupti.MetricEvaluator;
 import io.flopwatch.cupti.PmDecodeResult;
@@ -10,6 +11,7 @@ import io.flopwatch.cupti.PmSample;
 import io.flopwatch.cupti.PmSampler;
 import io.flopwatch.cupti.PmSamplingSettings;
 import io.flopwatch.cupti.PmTarget;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +51,21 @@ final class JnaPmTarget implements PmTarget {
     @Override
     public PmSampler sampler(int deviceIndex) {
         return new Sampler(deviceIndex);
+    }
+
+    @Override
+    public Optional<String> pciBusId(int deviceIndex) {
+        IntByReference device = new IntByReference();
+        byte[] id = new byte[64];
+        if (cuda.cuDeviceGet(device, deviceIndex) != CudaDriverLibrary.CUDA_SUCCESS
+                || cuda.cuDeviceGetPCIBusId(id, id.length, device.getValue()) != CudaDriverLibrary.CUDA_SUCCESS) {
+            return Optional.empty();
+        }
+        int end = 0;
+        while (end < id.length && id[end] != 0) {
+            end++;
+        }
+        return Optional.of(new String(id, 0, end, StandardCharsets.US_ASCII));
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.flopwatch.nvml.GpmMetric;
 import io.flopwatch.nvml.GpuArchitecture;
 import io.flopwatch.nvml.GpuIdentity;
 import io.flopwatch.nvml.GpuProcess;
+import io.flopwatch.nvml.MigDevice;
 import io.flopwatch.nvml.NvmlException;
 import io.flopwatch.nvml.NvmlReturn;
 import io.flopwatch.nvml.NvmlSession;
@@ -411,6 +412,12 @@ public final class JnaNvmlSession implements NvmlSession {
         }
         nvmlDevice_t dev = ref.getValue();
         IntByReference index = new IntByReference();
+        // nvmlDeviceGetHandleByUUID also answers MIG UUIDs with a MIG device handle, whose index
+        // is a MIG device index, not a GPU's: a MIG device is not a GPU here (see migDevices).
+        if (hot.has("nvmlDeviceIsMigDeviceHandle") && nvml.nvmlDeviceIsMigDeviceHandle(dev, index) == 0
+                && index.getValue() != 0) {
+            return OptionalInt.empty();
+        }
         int irc = nvml.nvmlDeviceGetIndex(dev, index);
         if (irc != 0) {
             throw error("nvmlDeviceGetIndex", irc);
@@ -619,7 +626,11 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<GpuProcess> computeProcessesGuarded(int index) {
-        nvmlDevice_t dev = device(index);
+        return processesOf(device(index));
+    }
+
+    /** Compute processes of a GPU or MIG device handle. */
+    private List<GpuProcess> processesOf(nvmlDevice_t dev) {
         boolean v3 = hot.has("nvmlDeviceGetComputeRunningProcesses_v3");
         String symbol = v3 ? "nvmlDeviceGetComputeRunningProcesses_v3" : "nvmlDeviceGetComputeRunningProcesses_v2";
         IntByReference count = new IntByReference(0);
@@ -749,6 +760,65 @@ public final class JnaNvmlSession implements NvmlSession {
             links.add(active.getValue() == 1 /* NVML_FEATURE_ENABLED */);
         }
         return links;
+    }
+
+    // ---- MIG (read-only) --------------------------------------------------------------------------
+
+    @Override
+    public List<MigDevice> migDevices(int index) {
+        try (Guard guard = enterDevice(index)) {
+            return migDevicesGuarded(index);
+        }
+    }
+
+    private List<MigDevice> migDevicesGuarded(int index) {
+        nvmlDevice_t dev = device(index);
+        IntByReference out = new IntByReference();
+        // nvml.h: "Returns zero if MIG is not supported or enabled."
+        if (!ok("nvmlDeviceGetMaxMigDeviceCount", api("nvmlDeviceGetMaxMigDeviceCount",
+                () -> nvml.nvmlDeviceGetMaxMigDeviceCount(dev, out))) || out.getValue() <= 0) {
+            return List.of();
+        }
+        int max = out.getValue();
+        List<MigDevice> migs = new ArrayList<>();
+        for (int i = 0; i < max; i++) {
+            nvmlDevice_t.ByReference ref = new nvmlDevice_t.ByReference();
+            int migIndex = i;
+            int rc = api("nvmlDeviceGetMigDeviceHandleByIndex", () -> nvml.nvmlDeviceGetMigDeviceHandleByIndex(dev, migIndex, ref));
+            // NOT_FOUND: no MIG device at this index (indices may have gaps).
+            if (rc == NvmlReturn.ERROR_NOT_FOUND.code() || !ok("nvmlDeviceGetMigDeviceHandleByIndex", rc)) {
+                continue;
+            }
+            migs.add(migDevice(index, i, ref.getValue()));
+        }
+        return migs;
+    }
+
+    private MigDevice migDevice(int parentIndex, int migIndex, nvmlDevice_t mig) {
+        String uuid = string("nvmlDeviceGetUUID", 96, (b, n) -> nvml.nvmlDeviceGetUUID(mig, b, n)).orElse("");
+        String name = string("nvmlDeviceGetName", 96, (b, n) -> nvml.nvmlDeviceGetName(mig, b, n)).orElse("");
+        OptionalInt gi = intOut("nvmlDeviceGetGpuInstanceId", r -> nvml.nvmlDeviceGetGpuInstanceId(mig, r));
+        OptionalInt ci = intOut("nvmlDeviceGetComputeInstanceId", r -> nvml.nvmlDeviceGetComputeInstanceId(mig, r));
+        NvmlLibrary.nvmlDeviceAttributes_t attributes = new NvmlLibrary.nvmlDeviceAttributes_t();
+        boolean hasAttributes = ok("nvmlDeviceGetAttributes_v2",
+                api("nvmlDeviceGetAttributes_v2", () -> nvml.nvmlDeviceGetAttributes_v2(mig, attributes)));
+        NvmlLibrary.nvmlMemory_t memory = new NvmlLibrary.nvmlMemory_t();
+        boolean hasMemory = ok("nvmlDeviceGetMemoryInfo", api("nvmlDeviceGetMemoryInfo", () -> nvml.nvmlDeviceGetMemoryInfo(mig, memory)));
+        return new MigDevice(parentIndex, migIndex, uuid, name, gi.orElse(NO_MIG_ID), ci.orElse(NO_MIG_ID),
+                hasAttributes ? OptionalInt.of(attributes.gpuInstanceSliceCount) : OptionalInt.empty(),
+                hasAttributes ? OptionalInt.of(attributes.computeInstanceSliceCount) : OptionalInt.empty(),
+                hasAttributes && attributes.multiprocessorCount > 0 ? OptionalInt.of(attributes.multiprocessorCount) : OptionalInt.empty(),
+                hasMemory ? OptionalLong.of(memory.total) : OptionalLong.empty(),
+                hasMemory ? OptionalLong.of(memory.used) : OptionalLong.empty(),
+                processesOf(mig));
+    }
+
+    @Override
+    public OptionalLong pcieReplayCounter(int index) {
+        try (Guard guard = enterDevice(index)) {
+            // Read every cycle by the interconnect collector: the hot path's scratch buffer, no IntByReference.
+            return hotUint("nvmlDeviceGetPcieReplayCounter", handle(index), hot.scratch());
+        }
     }
 
     // ---- GPM --------------------------------------------------------------------------------------

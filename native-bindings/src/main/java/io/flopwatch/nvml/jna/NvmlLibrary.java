@@ -264,6 +264,24 @@ public interface NvmlLibrary extends Library {
         public nvmlGpmMetric_t[] metrics = (nvmlGpmMetric_t[]) new nvmlGpmMetric_t().toArray(METRICS_CAPACITY);
     }
 
+    /**
+     * {@code nvmlDeviceAttributes_t} (nvmlDeviceGetAttributes_v2; NVML answers it for MIG device
+     * handles only). Memory in MiB.
+     */
+    @FieldOrder({"multiprocessorCount", "sharedCopyEngineCount", "sharedDecoderCount", "sharedEncoderCount",
+            "sharedJpegCount", "sharedOfaCount", "gpuInstanceSliceCount", "computeInstanceSliceCount", "memorySizeMB"})
+    class nvmlDeviceAttributes_t extends NvmlStructure {
+        public int multiprocessorCount;
+        public int sharedCopyEngineCount;
+        public int sharedDecoderCount;
+        public int sharedEncoderCount;
+        public int sharedJpegCount;
+        public int sharedOfaCount;
+        public int gpuInstanceSliceCount;
+        public int computeInstanceSliceCount;
+        public long memorySizeMB;
+    }
+
     // ---- functions --------------------------------------------------------------------------
 
     int nvmlInit_v2();
@@ -365,6 +383,9 @@ public interface NvmlLibrary extends Library {
 
     int nvmlDeviceGetNvLinkState(nvmlDevice_t device, int link, IntByReference isActive);
 
+    /** PCIe replays (link-level retransmissions) since the driver loaded; unsigned int. */
+    int nvmlDeviceGetPcieReplayCounter(nvmlDevice_t device, IntByReference value);
+
     /** {@code errorType}: nvmlMemoryErrorType_t; {@code counterType}: nvmlEccCounterType_t. */
     int nvmlDeviceGetTotalEccErrors(nvmlDevice_t device, int errorType, int counterType, LongByReference eccCounts);
 
@@ -408,4 +429,24 @@ public interface NvmlLibrary extends Library {
     int nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t data, int timeoutms);
 
     int nvmlEventSetFree(nvmlEventSet_t set);
+
+    // ---- MIG: enumeration and reading only ---------------------------------------------------
+    // flopwatch never changes the MIG layout: no nvmlDeviceSetMigMode, nvmlDeviceCreateGpuInstance,
+    // nvmlGpuInstanceCreateComputeInstance or …Destroy is mapped (NvmlReadOnlyTest checks it).
+
+    /** Zero when MIG is off or unsupported. */
+    int nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, IntByReference count);
+
+    /** NOT_FOUND when no MIG device exists at {@code index}. */
+    int nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, int index, nvmlDevice_t.ByReference migDevice);
+
+    int nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, IntByReference isMigDevice);
+
+    int nvmlDeviceGetGpuInstanceId(nvmlDevice_t device, IntByReference id);
+
+    int nvmlDeviceGetComputeInstanceId(nvmlDevice_t device, IntByReference id);
+
+    int nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t migDevice, nvmlDevice_t.ByReference device);
+
+    int nvmlDeviceGetAttributes_v2(nvmlDevice_t device, nvmlDeviceAttributes_t attributes);
 }

@@ -75,7 +75,8 @@ class CuptiAbiConformanceTest {
             new String[] {"cuInit", "unsigned int"},
             new String[] {"cuDriverGetVersion", "int *"},
             new String[] {"cuDeviceGetCount", "int *"},
-            new String[] {"cuDeviceGet", "CUdevice *, int"});
+            new String[] {"cuDeviceGet", "CUdevice *, int"},
+            new String[] {"cuDeviceGetPCIBusId", "char *, int, CUdevice"});
 
     /** CUpti_PmSampling_Start_Params → cuptiPmSamplingStart, and so on (the headers' naming). */
     private static String functionFor(String struct) {

@@ -53,6 +53,7 @@ class NvmlAbiConformanceTest {
         m.put("nvmlGpmSupport_t", new NvmlLibrary.nvmlGpmSupport_t());
         m.put("nvmlGpmMetric_t", new NvmlLibrary.nvmlGpmMetric_t());
         m.put("nvmlGpmMetricsGet_t", new NvmlLibrary.nvmlGpmMetricsGet_t());
+        m.put("nvmlDeviceAttributes_t", new NvmlLibrary.nvmlDeviceAttributes_t());
         return m;
     }
 
@@ -181,6 +182,7 @@ class NvmlAbiConformanceTest {
             fn("nvmlDeviceGetMaxPcieLinkGeneration", "nvmlDevice_t, unsigned int *"),
             fn("nvmlDeviceGetMaxPcieLinkWidth", "nvmlDevice_t, unsigned int *"),
             fn("nvmlDeviceGetNvLinkState", "nvmlDevice_t, unsigned int, nvmlEnableState_t *"),
+            fn("nvmlDeviceGetPcieReplayCounter", "nvmlDevice_t, unsigned int *"),
             fn("nvmlDeviceGetTotalEccErrors", "nvmlDevice_t, nvmlMemoryErrorType_t, nvmlEccCounterType_t, unsigned long long *"),
             fn("nvmlDeviceGetRetiredPages", "nvmlDevice_t, nvmlPageRetirementCause_t, unsigned int *, unsigned long long *"),
             fn("nvmlDeviceGetRemappedRows", "nvmlDevice_t, unsigned int *, unsigned int *, unsigned int *, unsigned int *"),
@@ -199,7 +201,14 @@ class NvmlAbiConformanceTest {
             fn("nvmlDeviceGetSupportedEventTypes", "nvmlDevice_t, unsigned long long *"),
             fn("nvmlDeviceRegisterEvents", "nvmlDevice_t, unsigned long long, nvmlEventSet_t"),
             fn("nvmlEventSetWait_v2", "nvmlEventSet_t, nvmlEventData_t *, unsigned int"),
-            fn("nvmlEventSetFree", "nvmlEventSet_t"));
+            fn("nvmlEventSetFree", "nvmlEventSet_t"),
+            fn("nvmlDeviceGetMaxMigDeviceCount", "nvmlDevice_t, unsigned int *"),
+            fn("nvmlDeviceGetMigDeviceHandleByIndex", "nvmlDevice_t, unsigned int, nvmlDevice_t *"),
+            fn("nvmlDeviceIsMigDeviceHandle", "nvmlDevice_t, unsigned int *"),
+            fn("nvmlDeviceGetGpuInstanceId", "nvmlDevice_t, unsigned int *"),
+            fn("nvmlDeviceGetComputeInstanceId", "nvmlDevice_t, unsigned int *"),
+            fn("nvmlDeviceGetDeviceHandleFromMigDeviceHandle", "nvmlDevice_t, nvmlDevice_t *"),
+            fn("nvmlDeviceGetAttributes_v2", "nvmlDevice_t, nvmlDeviceAttributes_t *"));
 
     private static String[] fn(String name, String args) {
         return new String[] {name, args, "always"};

@@ -174,6 +174,7 @@ class NvmlLibraryAgainstSimulatorTest {
         assertEquals(List.of(5, 16), List.of(i1.getValue(), i2.getValue()));
         ok(nvml.nvmlDeviceGetNvLinkState(h100, 17, i1));
         assertEquals(1, i1.getValue());
+        assertEquals(3, nvml.nvmlDeviceGetPcieReplayCounter(h100, i1)); // no pcie_replays_per_s: NOT_SUPPORTED
 
         ok(nvml.nvmlDeviceGetTotalEccErrors(h100, 0, 1, l1));
         assertEquals(10, l1.getValue());
@@ -255,5 +256,19 @@ class NvmlLibraryAgainstSimulatorTest {
         assertEquals(List.of(0x8L, 79L), List.of(event.eventType, event.eventData));
         assertEquals(0xFFFFFFFF, event.computeInstanceId);
         ok(nvml.nvmlEventSetFree(set));
+
+        // MIG is off on this device: the MIG calls answer as nvml.h documents for a GPU handle
+        // (MIG devices themselves: SimulatedMigTest, on a MIG scenario).
+        IntByReference count = new IntByReference(-1);
+        ok(nvml.nvmlDeviceGetMaxMigDeviceCount(h100, count));
+        assertEquals(0, count.getValue()); // "Returns zero if MIG is not supported or enabled."
+        nvmlDevice_t.ByReference mig = new nvmlDevice_t.ByReference();
+        assertEquals(3, nvml.nvmlDeviceGetMigDeviceHandleByIndex(h100, 0, mig)); // NOT_SUPPORTED
+        ok(nvml.nvmlDeviceIsMigDeviceHandle(h100, count));
+        assertEquals(0, count.getValue());
+        assertEquals(2, nvml.nvmlDeviceGetGpuInstanceId(h100, count)); // not a MIG handle: INVALID_ARGUMENT
+        assertEquals(2, nvml.nvmlDeviceGetComputeInstanceId(h100, count));
+        assertEquals(2, nvml.nvmlDeviceGetDeviceHandleFromMigDeviceHandle(h100, mig));
+        assertEquals(3, nvml.nvmlDeviceGetAttributes_v2(h100, new NvmlLibrary.nvmlDeviceAttributes_t()));
     }
 }
