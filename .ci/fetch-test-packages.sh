@@ -89,6 +89,7 @@ bookworm_packages=(
   tmux               # drives `flopwatch top`'s real screen in a pane of a given size (TopTmuxTest)
   libevent-core-2.1-7  # tmux's libraries, unpacked beside it: the test runs it with
   libutempter0         #   LD_LIBRARY_PATH pointing into the root, nothing is installed
+  prometheus-node-exporter  # the reference exporter bench/run.sh measures beside the agent
 )
 # trixie (CUDA 12.4 header): the same ABI test against a newer header (210-entry GPM
 # metrics array, nvmlGpmMigSampleGet). Only the header is used, in a root of its own.

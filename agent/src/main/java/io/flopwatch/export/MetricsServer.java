@@ -65,6 +65,10 @@ public final class MetricsServer implements AutoCloseable {
         setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_SECONDS));
         setIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(MAX_RESPONSE_SECONDS));
         setIfAbsent("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
+        // TCP_NODELAY: without it a scraper that keeps its connection alive (Prometheus does)
+        // waits ~40 ms per small scrape for Nagle's algorithm and its own delayed ACK
+        // (measured in docs/BENCHMARKS.md, section 3).
+        setIfAbsent("sun.net.httpserver.nodelay", "true");
     }
 
     private static void setIfAbsent(String key, String value) {
