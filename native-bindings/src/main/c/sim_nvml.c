@@ -1301,6 +1301,7 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t 
         pthread_mutex_lock(&set->lock);
         int best = -1;
         double best_t = INFINITY;
+        double next_t = INFINITY; /* the earliest event not yet due */
         for (unsigned int i = 0; i < S->ndevices; i++) {
             const sim_device *d = &S->devices[i];
             if (!(set->registered[i] & nvmlEventTypeXidCriticalError) || set->delivered[i] >= xid_count(d)) continue;
@@ -1308,6 +1309,8 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t 
             if (et <= t && et < best_t) {
                 best = (int)i;
                 best_t = et;
+            } else if (et > t && et < next_t) {
+                next_t = et;
             }
         }
         if (best >= 0) {
@@ -1324,7 +1327,14 @@ SIM_EXPORT nvmlReturn_t nvmlEventSetWait_v2(nvmlEventSet_t set, nvmlEventData_t 
         pthread_mutex_unlock(&set->lock);
         double left = deadline - mono_now_s();
         if (left <= 0) return NVML_ERROR_TIMEOUT;
-        sleep_s(left < 0.01 ? left : 0.01);
+        /* The real driver blocks in the kernel until an event or the timeout, at no CPU cost. Sleep
+         * until the next event is due (simulated time runs at real speed), re-checking at least
+         * every 100 ms (a frozen clock may be set running, a fault window may open) and at most
+         * every 1 ms. */
+        double nap = next_t - t;
+        if (nap > 0.1) nap = 0.1;
+        if (nap < 0.001) nap = 0.001;
+        sleep_s(left < nap ? left : nap);
     }
 }
 
