@@ -132,6 +132,13 @@ public record AgentConfig(Web web, Sampling sampling, Analysis analysis, Exporte
         }
 
         /**
+         * GPUs holding a compute process whose command line (/proc/PID/cmdline, arguments joined
+         * by spaces) contains a match of the regular expression {@code regex}.
+         */
+        record ByCommandLine(String regex) implements GpuSelection {
+        }
+
+        /**
          * {@code {log_writer: true}}: the GPUs of the processes writing the workload's tailed log
          * and of their process groups (io.flopwatch.daemon.LogWriterProcesses); {@code source: log} only.
          */

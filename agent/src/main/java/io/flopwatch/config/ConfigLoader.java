@@ -482,7 +482,8 @@ public final class ConfigLoader {
         }
         if (n.json().isTextual()) {
             if (!n.asText().equals("all")) {
-                throw n.error("expected 'all', a list of GPU indexes / UUIDs, {process: NAME} or {log_writer: true}");
+                throw n.error("expected 'all', a list of GPU indexes / UUIDs, {process: NAME}, {cmdline: REGEX} or "
+                        + "{log_writer: true}");
             }
             return new GpuSelection.All();
         }
@@ -500,9 +501,23 @@ public final class ConfigLoader {
             }
             return new GpuSelection.Listed(ids);
         }
-        n.onlyKeys(Set.of("process", "log_writer"));
-        if ((n.get("process") == null) == (n.get("log_writer") == null)) {
-            throw n.error("give exactly one of process: NAME or log_writer: true");
+        n.onlyKeys(Set.of("process", "cmdline", "log_writer"));
+        int given = (n.get("process") == null ? 0 : 1) + (n.get("cmdline") == null ? 0 : 1)
+                + (n.get("log_writer") == null ? 0 : 1);
+        if (given != 1) {
+            throw n.error("give exactly one of process: NAME, cmdline: REGEX or log_writer: true");
+        }
+        if (n.get("cmdline") != null) {
+            Node c = n.get("cmdline");
+            try {
+                Pattern.compile(c.asText());
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw c.error("not a regular expression: " + e.getDescription() + " at index " + e.getIndex());
+            }
+            if (c.asText().isBlank()) {
+                throw c.error("an empty pattern would match every process");
+            }
+            return new GpuSelection.ByCommandLine(c.asText());
         }
         if (n.get("log_writer") != null) {
             if (!n.get("log_writer").json().isBoolean() || !n.get("log_writer").json().asBoolean()) {

@@ -37,22 +37,23 @@ import io.flopwatch.workload.ThroughputSource;
 import io.flopwatch.workload.TokenRate;
 import io.flopwatch.workload.WorkloadPhase;
 import java.io.IOException;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +119,9 @@ public final class LiveAnalyzer implements Analyzer {
     private Map<String, PushThroughputSource> pushSources = Map.of();
     private final Ticker ticker;
     private final LongFunction<Optional<String>> processName;
+    /** pid → command line (/proc/PID/cmdline), for workloads found by {@code cmdline: REGEX}. */
+    private LongFunction<Optional<String>> commandLine = LiveAnalyzer::procCmdline;
+    private final Map<String, Pattern> patterns = new HashMap<>();
     private final Function<AgentConfig.MetricsSource, MetricsFetcher> fetchers;
     private final Function<List<String>, LogWriterProcesses.Writers> logWriters;
     /**
@@ -583,6 +587,10 @@ public final class LiveAnalyzer implements Analyzer {
             } else if (sel instanceof GpuSelection.ByProcess p) {
                 match = g.processes().stream().map(GpuProcess::pid)
                         .anyMatch(pid -> processName.apply(pid).map(p.name()::equals).orElse(false));
+            } else if (sel instanceof GpuSelection.ByCommandLine c) {
+                Pattern regex = patterns.computeIfAbsent(c.regex(), Pattern::compile);
+                match = g.processes().stream().map(GpuProcess::pid)
+                        .anyMatch(pid -> commandLine.apply(pid).map(cl -> regex.matcher(cl).find()).orElse(false));
             } else {
                 match = true;
             }
@@ -591,6 +599,23 @@ public final class LiveAnalyzer implements Analyzer {
             }
         }
         return out;
+    }
+
+    /** For tests: where command lines come from instead of /proc. */
+    LiveAnalyzer withCommandLines(LongFunction<Optional<String>> source) {
+        this.commandLine = source;
+        return this;
+    }
+
+    /** /proc/PID/cmdline with its NUL separators as spaces; empty when unreadable (exited, hidden). */
+    static Optional<String> procCmdline(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String s = new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').trim();
+            return s.isEmpty() ? Optional.empty() : Optional.of(s);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     static Optional<String> procComm(long pid) {

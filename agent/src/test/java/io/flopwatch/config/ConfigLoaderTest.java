@@ -92,10 +92,14 @@ class ConfigLoaderTest {
                         "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n    gpus: {log_writer: false}\n"
                                 + "    throughput: {source: push}\n",
                         "workloads[0].gpus.log_writer: expected true"),
+                Arguments.of("a command-line pattern that does not compile",
+                        "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n"
+                                + "    gpus: {cmdline: \"train(\"}\n    throughput: {source: push}\n",
+                        "f.yaml:5:21: workloads[0].gpus.cmdline: not a regular expression: Unclosed group"),
                 Arguments.of("process and log_writer",
                         "workloads:\n  - name: a\n    model: llama-3-8b\n    seq_len: 1\n"
                                 + "    gpus: {log_writer: true, process: torchrun}\n    throughput: {source: push}\n",
-                        "workloads[0].gpus: give exactly one of process: NAME or log_writer: true"),
+                        "workloads[0].gpus: give exactly one of process: NAME, cmdline: REGEX or log_writer: true"),
                 Arguments.of("password neither hashed nor marked plain", "web:\n  basic_auth_users:\n    prom: s3cret\n",
                         "f.yaml:3:11: web.basic_auth_users.prom: expected a bcrypt hash"),
                 Arguments.of("bcrypt hash cut short (52 of 53 characters after the cost)",

@@ -74,6 +74,29 @@ class LiveAnalyzerTest {
     }
 
     @Test
+    void gpusAreSelectedByACommandLinePattern() {
+        AgentConfig c = ConfigLoader.parse("t", """
+                workloads:
+                  - name: llama-sft
+                    model: llama-3-8b
+                    seq_len: 8192
+                    gpus: {cmdline: 'train\\.py .*--config sft'}
+                    throughput: {source: fixed, tokens_per_second: 1000}
+                """);
+        FakeTicker ticker = new FakeTicker();
+        Map<Long, String> cmdlines = Map.of(
+                100L, "/usr/bin/python3 -u train.py --config sft.yaml",
+                200L, "/usr/bin/python3 -u train.py --config pretrain.yaml",
+                300L, "python3 eval.py --config sft.yaml");
+        LiveAnalyzer analyzer = new LiveAnalyzer(c, GpuCatalog.builtIn(), ticker, pid -> Optional.of("python3"))
+                .withCommandLines(pid -> Optional.ofNullable(cmdlines.get(pid)));
+        // GPU 3 holds a process that has exited (no command line): not selected
+        List<GpuRecord> gpus = List.of(gpu(0, 100), gpu(1, 200), gpu(2, 300), gpu(3, 400), gpu(4, 100, 200));
+        WorkloadAnalysis w = analyzer.analyze(gpus, ticker.nanoTime()).workloads().get(0);
+        assertEquals(List.of(0, 4), w.gpuIndexes(), "every GPU with a matching process, shared ones too");
+    }
+
+    @Test
     void pushedTokensBecomeASmoothedRate() {
         AgentConfig c = ConfigLoader.parse("t", CONFIG);
         FakeTicker ticker = new FakeTicker();
