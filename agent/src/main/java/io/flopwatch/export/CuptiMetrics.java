@@ -13,11 +13,9 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -35,11 +33,12 @@ final class CuptiMetrics {
 
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
-    private final Map<String, List<Meter>> registered = new HashMap<>();
+    private final MeterGroups groups;
 
     CuptiMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
         this.latest = latest;
+        this.groups = new MeterGroups(registry);
     }
 
     void sync(Snapshot s) {
@@ -52,30 +51,21 @@ final class CuptiMetrics {
             Tags t = Tags.of("gpu", Integer.toString(i), "uuid", a.uuid(), "model", a.name());
             String key = "gpu/" + i + "/" + a.uuid();
             live.add(key);
-            if (!registered.containsKey(key)) {
-                List<Meter> meters = new ArrayList<>();
+            if (groups.open(key)) {
                 for (String source : SOURCES) {
-                    meters.add(gauge(t.and("source", source), "flopwatch.gpu.activity.source",
+                    groups.own(gauge(t.and("source", source), "flopwatch.gpu.activity.source",
                             "1 for the source of the GPU's tensor/SM/occupancy/DRAM/PCIe/NVLink activity metrics in "
                                     + "the last cycle (gpm: NVML GPM, cupti: CUPTI PM sampling), 0 for the other",
                             i, g -> source.equals(g.activity().source()) ? 1 : 0));
                 }
-                registered.put(key, meters);
             }
             boolean cupti = s.gpu(i).flatMap(g -> g.activity().cupti()).isPresent();
-            if (cupti && !registered.containsKey(key + "/cupti")) {
-                registered.put(key + "/cupti", cuptiMeters(t, i));
+            if (cupti && groups.open(key + "/cupti")) {
+                cuptiMeters(t, i).forEach(groups::own);
             }
             live.add(key + "/cupti");
         }
-        var it = registered.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            if (!live.contains(e.getKey())) {
-                e.getValue().forEach(registry::remove);
-                it.remove();
-            }
-        }
+        groups.removeIf(k -> !live.contains(k));
     }
 
     private List<Meter> cuptiMeters(Tags t, int i) {

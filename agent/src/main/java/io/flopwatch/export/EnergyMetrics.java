@@ -20,20 +20,19 @@ final class EnergyMetrics {
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
     /** Meters by workload name. */
-    private final java.util.Map<String, java.util.List<io.micrometer.core.instrument.Meter>> registered =
-            new java.util.HashMap<>();
+    private final MeterGroups groups;
 
     EnergyMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
         this.latest = latest;
+        this.groups = new MeterGroups(registry);
     }
 
     void sync(Snapshot s) {
         for (WorkloadAnalysis w : s.workloads()) {
-            if (registered.containsKey(w.name())) {
+            if (!groups.open(w.name())) {
                 continue;
             }
-            registered.put(w.name(), new java.util.ArrayList<>());
             Tags t = Tags.of("workload", w.name(), "model", w.model(), "precision", w.precision().key());
             String n = w.name();
             gauge(t, n, "flopwatch.workload.power", "watts",
@@ -50,7 +49,7 @@ final class EnergyMetrics {
 
     private void gauge(Tags t, String workload, String name, String unit, String help,
                        ToDoubleFunction<WorkloadEnergy> f) {
-        registered.get(workload).add(Gauge.builder(name, this, m -> m.latest.get().workloads().stream()
+        groups.own(Gauge.builder(name, this, m -> m.latest.get().workloads().stream()
                         .filter(w -> w.name().equals(workload))
                         .findFirst().map(w -> f.applyAsDouble(w.energy())).orElse(Double.NaN))
                 .tags(t).baseUnit(unit).description(help).strongReference(true).register(registry));
@@ -58,9 +57,6 @@ final class EnergyMetrics {
 
     /** Removes a workload's meters (a reload removed or changed it; see SnapshotMetrics#removeWorkload). */
     void remove(String workload) {
-        java.util.List<io.micrometer.core.instrument.Meter> meters = registered.remove(workload);
-        if (meters != null) {
-            meters.forEach(registry::remove);
-        }
+        groups.removeIf(workload::equals);
     }
 }

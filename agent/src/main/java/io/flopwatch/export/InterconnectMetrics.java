@@ -12,10 +12,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -42,12 +39,12 @@ final class InterconnectMetrics {
 
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
-    private final Map<String, List<Meter>> registered = new HashMap<>();
-    private List<Meter> owner = new ArrayList<>();
+    private final MeterGroups groups;
 
     InterconnectMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
         this.latest = latest;
+        this.groups = new MeterGroups(registry);
     }
 
     void sync(Snapshot s) {
@@ -122,14 +119,7 @@ final class InterconnectMetrics {
                 }
             }
         }
-        var it = registered.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            if (!live.contains(e.getKey())) {
-                e.getValue().forEach(registry::remove);
-                it.remove();
-            }
-        }
+        groups.removeIf(k -> !live.contains(k));
     }
 
     private void gpu(Tags t, int i) {
@@ -244,17 +234,11 @@ final class InterconnectMetrics {
     }
 
     private boolean group(String key) {
-        if (registered.containsKey(key)) {
-            return false;
-        }
-        owner = new ArrayList<>();
-        registered.put(key, owner);
-        return true;
+        return groups.open(key);
     }
 
     private <M extends Meter> M own(M meter) {
-        owner.add(meter);
-        return meter;
+        return groups.own(meter);
     }
 
     private void gauge(String name, Tags tags, String unit, String help, ToDoubleFunction<Snapshot> f) {

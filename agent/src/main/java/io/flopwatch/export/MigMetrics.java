@@ -11,10 +11,8 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
@@ -39,11 +37,12 @@ final class MigMetrics {
 
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
-    private final Map<String, List<Meter>> registered = new HashMap<>();
+    private final MeterGroups groups;
 
     MigMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
         this.latest = latest;
+        this.groups = new MeterGroups(registry);
     }
 
     void sync(Snapshot s) {
@@ -56,28 +55,20 @@ final class MigMetrics {
             for (MigInstance m : g.mig().instances()) {
                 String key = key(g.index(), gpuUuid, m.device().uuid());
                 live.add(key);
-                if (!registered.containsKey(key)) {
-                    register(key, g.index(), gpuUuid, g.identity().map(id -> id.name()).orElse(""), m.device());
+                if (groups.open(key)) {
+                    register(g.index(), gpuUuid, g.identity().map(id -> id.name()).orElse(""), m.device());
                 }
             }
         }
-        var it = registered.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            if (!live.contains(e.getKey())) {
-                e.getValue().forEach(registry::remove);
-                it.remove();
-            }
-        }
+        groups.removeIf(k -> !live.contains(k));
     }
 
     private static String key(int gpu, String gpuUuid, String migUuid) {
         return gpu + "/" + gpuUuid + "/" + migUuid;
     }
 
-    private void register(String key, int gpu, String gpuUuid, String model, MigDevice d) {
+    private void register(int gpu, String gpuUuid, String model, MigDevice d) {
         List<Meter> meters = new ArrayList<>();
-        registered.put(key, meters);
         Tags t = Tags.of("gpu", Integer.toString(gpu), "uuid", gpuUuid, "mig_uuid", d.uuid(),
                 "gpu_instance_id", Integer.toString(d.gpuInstanceId()),
                 "compute_instance_id", Integer.toString(d.computeInstanceId()),
@@ -118,6 +109,7 @@ final class MigMetrics {
                 "FP32 pipe activity of the GPU instance (GPM FP32_UTIL)");
         gpm(meters, t, gpu, migUuid, "flopwatch.mig.fp16.active", GpmMetric.FP16_UTIL,
                 "FP16 pipe activity of the GPU instance (GPM FP16_UTIL)");
+        meters.forEach(groups::own); // in the group open() started for this key
     }
 
     private Optional<MigInstance> instance(int gpu, String migUuid) {

@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,12 +46,13 @@ final class ProcessMetrics {
 
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
-    private final Map<String, List<Meter>> registered = new HashMap<>();
+    private final MeterGroups groups;
     private volatile Map<JobKey, JobUsage> jobs = Map.of();
 
     ProcessMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
         this.latest = latest;
+        this.groups = new MeterGroups(registry);
     }
 
     /** Adds the series of new processes, GPUs' job labels and jobs in {@code s}, and removes the gone ones. */
@@ -103,18 +103,9 @@ final class ProcessMetrics {
                         + "(hpc jobs: the GPUs the mapping lists)", x -> jobValue(k, u -> u.gpus()));
             });
         }
-        Iterator<Map.Entry<String, List<Meter>>> it = registered.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<String, List<Meter>> e = it.next();
-            if (!wanted.containsKey(e.getKey())) {
-                e.getValue().forEach(registry::remove);
-                it.remove();
-            }
-        }
+        groups.removeIf(k -> !wanted.containsKey(k));
         for (Map.Entry<String, Runnable> e : wanted.entrySet()) {
-            if (!registered.containsKey(e.getKey())) {
-                owner = new ArrayList<>();
-                registered.put(e.getKey(), owner);
+            if (groups.open(e.getKey())) {
                 e.getValue().run();
             }
         }
@@ -182,10 +173,8 @@ final class ProcessMetrics {
         return v.isPresent() ? v.getAsDouble() : Double.NaN;
     }
 
-    private List<Meter> owner = new ArrayList<>();
-
     private void own(Meter m) {
-        owner.add(m);
+        groups.own(m);
     }
 
     private void gauge(String name, Tags tags, String unit, String help, ToDoubleFunction<Snapshot> f) {

@@ -14,9 +14,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
@@ -42,9 +40,7 @@ public final class SnapshotMetrics {
     private final Supplier<Snapshot> latest;
     private final Ticker ticker;
     /** Meters by the key of what they describe ("gpu/0/GPU-…", "workload/x", …). */
-    private final Map<String, List<Meter>> registered = new HashMap<>();
-    /** Where the meters being registered now are recorded; see {@link #group}. */
-    private List<Meter> owner = new ArrayList<>();
+    private final MeterGroups groups;
     private final List<Meter> reasonMeters = new ArrayList<>();
     private String reasonShown;
     private final MigMetrics mig;
@@ -55,6 +51,7 @@ public final class SnapshotMetrics {
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
+        this.groups = new MeterGroups(registry);
         this.latest = latest;
         this.ticker = ticker;
         this.mig = new MigMetrics(registry, latest);
@@ -337,28 +334,15 @@ public final class SnapshotMetrics {
      * meters exist already.
      */
     private boolean group(String key) {
-        if (registered.containsKey(key)) {
-            return false;
-        }
-        owner = new ArrayList<>();
-        registered.put(key, owner);
-        return true;
+        return groups.open(key);
     }
 
     private <M extends Meter> M own(M meter) {
-        owner.add(meter);
-        return meter;
+        return groups.own(meter);
     }
 
     private void removeAll(java.util.function.Predicate<String> which) {
-        var it = registered.entrySet().iterator();
-        while (it.hasNext()) {
-            var e = it.next();
-            if (which.test(e.getKey())) {
-                e.getValue().forEach(registry::remove);
-                it.remove();
-            }
-        }
+        groups.removeIf(which);
     }
 
     /** "gpu/0/GPU-x/peak/bf16" → "gpu/0/GPU-x". */
