@@ -31,6 +31,10 @@ import java.util.List;
  *                               {@link WorkloadAnalyzer#MFU_DISAGREEMENT_TOLERANCE} (relative), 0
  *                               when they agree, NaN when either is unknown
  * @param source                 how its throughput source is doing ({@link SourceStatus#NONE} outside the live agent)
+ * @param decodeCeilingTokensPerSecond for an inference workload, the roofline ceiling of one
+ *                               sequence's decode rate on its GPUs (batch 1, at its decode context):
+ *                               no sequence can be generated faster; NaN for training or when the
+ *                               GPUs' bandwidth is not in the catalog
  * @param energy                 average power, joules per token and model FLOP/s per watt over the
  *                               same window as tokens/s ({@link WorkloadEnergy#NONE} when not computed)
  */
@@ -56,7 +60,8 @@ public record WorkloadAnalysis(
         double reportedTflopsPerGpu,
         double mfuDisagreement,
         SourceStatus source,
-        WorkloadEnergy energy) {
+        WorkloadEnergy energy,
+        double decodeCeilingTokensPerSecond) {
 
     public WorkloadAnalysis {
         gpuIndexes = List.copyOf(gpuIndexes);
@@ -73,7 +78,7 @@ public record WorkloadAnalysis(
         this(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken, hardwareFlopsPerToken,
                 achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu, tensorFlopsEstimate,
                 hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu, mfuDisagreement,
-                SourceStatus.NONE, WorkloadEnergy.NONE);
+                SourceStatus.NONE, WorkloadEnergy.NONE, Double.NaN);
     }
 
     /** The same analysis with these energy figures. */
@@ -81,7 +86,7 @@ public record WorkloadAnalysis(
         return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
                 hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
                 tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
-                mfuDisagreement, source, e);
+                mfuDisagreement, source, e, decodeCeilingTokensPerSecond);
     }
 
     /** The same analysis with its throughput source's status. */
@@ -89,7 +94,15 @@ public record WorkloadAnalysis(
         return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, tokensPerSecond, modelFlopsPerToken,
                 hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
                 tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
-                mfuDisagreement, s, energy);
+                mfuDisagreement, s, energy, decodeCeilingTokensPerSecond);
+    }
+
+    /** The same analysis with its single-sequence decode ceiling (tokens/s). */
+    public WorkloadAnalysis withDecodeCeiling(double tokensPerSecond) {
+        return new WorkloadAnalysis(name, model, mode, precision, gpuIndexes, this.tokensPerSecond, modelFlopsPerToken,
+                hardwareFlopsPerToken, achievedModelFlops, achievedHardwareFlops, peakFlops, mfu, hfu,
+                tensorFlopsEstimate, hardwareEstimateRatio, mfuGap, diagnosis, reportedMfu, reportedTflopsPerGpu,
+                mfuDisagreement, source, energy, tokensPerSecond);
     }
 
     /** A workload that reports no MFU of its own. */

@@ -41,7 +41,8 @@ public final class WorkloadAnalyzer {
         return new WorkloadAnalysis(a.name(), a.model(), a.mode(), a.precision(), a.gpuIndexes(), a.tokensPerSecond(),
                 a.modelFlopsPerToken(), a.hardwareFlopsPerToken(), a.achievedModelFlops(), a.achievedHardwareFlops(),
                 a.peakFlops(), a.mfu(), a.hfu(), a.tensorFlopsEstimate(), a.hardwareEstimateRatio(), a.mfuGap(),
-                a.diagnosis(), reportedMfu, reportedTflopsPerGpu, mfuDisagreement(a.mfu(), reportedMfu), a.source(), a.energy());
+                a.diagnosis(), reportedMfu, reportedTflopsPerGpu, mfuDisagreement(a.mfu(), reportedMfu), a.source(), a.energy(),
+                a.decodeCeilingTokensPerSecond());
     }
 
     /**

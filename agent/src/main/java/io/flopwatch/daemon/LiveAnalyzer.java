@@ -442,9 +442,49 @@ public final class LiveAnalyzer implements Analyzer {
             WorkloadAnalysis w = WorkloadAnalyzer.analyze(c.name(), c.model(),
                     c.mode() == Mode.TRAIN ? "train" : "inference", c.precision(), modelPerToken, hardwarePerToken,
                     tps, its, reportedMfu, reportedTflops);
-            out.add(w.withEnergy(energy(b, e.getValue(), gpus, nanoTime, w)).withSource(sourceStatus(b, nanoTime)));
+            out.add(w.withEnergy(energy(b, e.getValue(), gpus, nanoTime, w)).withSource(sourceStatus(b, nanoTime))
+                    .withDecodeCeiling(decodeCeiling(b, its)));
         }
         return new Result(analyses, out);
+    }
+
+    /**
+     * For an inference workload: the fastest one sequence can be decoded on its GPUs (batch 1, at
+     * the decode context its FLOPs are counted at), by the roofline of docs/flops.md — every step
+     * reads all weights and the sequence's KV cache from memory (bf16/fp8 weights at the
+     * workload's precision, a KV cache of ≥ 1 byte per element as `flopwatch roofline` assumes).
+     * NaN for training, or when a GPU's bandwidth is not in the catalog.
+     */
+    private double decodeCeiling(Bound b, List<GpuAnalysis> its) {
+        if (b.config.mode() == Mode.TRAIN || its.isEmpty()) {
+            return Double.NaN;
+        }
+        try {
+            if (b.spec == null) {
+                b.spec = ModelSpecs.resolve(b.config.model());
+            }
+            double bandwidth = Double.POSITIVE_INFINITY;
+            double memory = Double.POSITIVE_INFINITY;
+            double peak = Double.POSITIVE_INFINITY;
+            for (GpuAnalysis a : its) {
+                Optional<io.flopwatch.gpu.GpuSpec> g = catalog.find(a.catalogId());
+                if (g.isEmpty() || !(a.densePeakFlops() > 0)) {
+                    return Double.NaN;
+                }
+                // tensor parallel across unequal GPUs runs at the slowest one's pace
+                bandwidth = Math.min(bandwidth, g.get().memoryBandwidthBytesPerSecond());
+                memory = Math.min(memory, g.get().memoryBytes());
+                peak = Math.min(peak, a.densePeakFlops());
+            }
+            long context = b.contextBasis > 0 ? b.contextBasis : b.config.seqLenTokens();
+            double bytes = b.config.precision().bytesPerElement();
+            return io.flopwatch.flops.Roofline.decode(b.spec,
+                    new io.flopwatch.flops.Roofline.Decode(1, context, bytes, Math.max(1.0, bytes), Double.NaN),
+                    new io.flopwatch.flops.Roofline.Hardware(its.size(), peak, bandwidth, memory))
+                    .attainableTokensPerSecondPerSequence();
+        } catch (RuntimeException e) {
+            return Double.NaN; // a spec the roofline cannot take (it reads the same specs as flops)
+        }
     }
 
     private static io.flopwatch.analysis.SourceStatus sourceStatus(Bound b, long nanoTime) {

@@ -70,6 +70,9 @@ public final class LogLines {
             o.put("workload", w.name());
             o.put("model", w.model());
             num(o, "tokens_per_second", w.tokensPerSecond());
+            if (!Double.isNaN(w.decodeCeilingTokensPerSecond())) {
+                num(o, "decode_ceiling_tokens_per_second", w.decodeCeilingTokensPerSecond());
+            }
             num(o, "model_flops_per_token", w.modelFlopsPerToken());
             num(o, "achieved_flops", w.achievedModelFlops());
             num(o, "peak_flops", w.peakFlops());

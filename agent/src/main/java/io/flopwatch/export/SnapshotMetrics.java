@@ -306,6 +306,10 @@ public final class SnapshotMetrics {
                 WorkloadAnalysis::hfu);
         workload(t, n, "flopwatch.workload.tensor.flops.estimate", null,
                 "ESTIMATE: sum over its GPUs of tensor-active x dense peak", WorkloadAnalysis::tensorFlopsEstimate);
+        workload(t, n, "flopwatch.workload.decode.ceiling.tokens.per.second", null,
+                "Inference: the roofline ceiling of one sequence's decode rate on the workload's GPUs (batch 1: "
+                        + "every step reads all weights and the KV cache); NaN for training",
+                WorkloadAnalysis::decodeCeilingTokensPerSecond);
         workload(t, n, "flopwatch.workload.mfu.gap", "ratio",
                 "Tensor-active estimate / peak minus MFU: tensor-pipe time the model FLOPs do not explain",
                 WorkloadAnalysis::mfuGap);

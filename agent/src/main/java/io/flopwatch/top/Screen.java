@@ -327,6 +327,11 @@ public final class Screen {
             out.add(new LineBuilder(width).add("   " + count(w.tokensPerSecond(), "tok/s") + "  x "
                     + si(w.modelFlopsPerToken(), "FLOP/token") + "  = " + si(w.achievedFlops(), "FLOP/s")
                     + "  of peak " + si(w.peakFlops(), "FLOP/s")).build());
+            if (!Double.isNaN(w.decodeCeilingTokensPerSecond())) {
+                // docs/top.md: the roofline ceiling of one sequence's decode rate on these GPUs
+                out.add(new LineBuilder(width).add("   decode ceiling " + count(w.decodeCeilingTokensPerSecond(),
+                        "tok/s") + " per sequence (roofline, batch 1: weights + KV cache read every step)").build());
+            }
             LineBuilder est = new LineBuilder(width).add("   tensor-active estimate " + pct(w.hardwareEstimateRatio())
                     + " of peak");
             if (!Double.isNaN(w.reportedTflopsPerGpu())) {

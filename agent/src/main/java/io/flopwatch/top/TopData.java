@@ -56,7 +56,7 @@ public record TopData(String takenAt, boolean simulated, boolean nvmlUp, String 
     public record Workload(String name, String model, String mode, String precision, List<Integer> gpus,
                            double tokensPerSecond, double modelFlopsPerToken, double achievedFlops, double peakFlops,
                            double mfu, double hfu, double tensorFlopsEstimate, double reportedMfu,
-                           double reportedTflopsPerGpu, String diagnosis) {
+                           double reportedTflopsPerGpu, String diagnosis, double decodeCeilingTokensPerSecond) {
         public Workload {
             gpus = List.copyOf(gpus);
         }
@@ -147,7 +147,8 @@ public record TopData(String takenAt, boolean simulated, boolean nvmlUp, String 
                     w.path("mode").asText(""), w.path("precision").asText(""), on, num(w, "tokens_per_second"),
                     num(w, "model_flops_per_token"), num(w, "achieved_flops"), num(w, "peak_flops"),
                     num(w, "mfu_ratio"), num(w, "hfu_ratio"), num(w, "tensor_flops_estimate"),
-                    num(w, "reported_mfu_ratio"), num(w, "reported_tflops_per_gpu"), w.path("diagnosis").asText("")));
+                    num(w, "reported_mfu_ratio"), num(w, "reported_tflops_per_gpu"), w.path("diagnosis").asText(""),
+                    num(w, "decode_ceiling_tokens_per_second")));
         }
         boolean nvmlUp = analysis.path("nvml_up").asBoolean(!gpus.isEmpty());
         return new TopData(doc.path("taken_at").asText(analysis.path("time").asText("")),

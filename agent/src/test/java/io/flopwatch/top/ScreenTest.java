@@ -43,7 +43,7 @@ class ScreenTest {
         }
         TopData.Workload w = new TopData.Workload("llama3-8b-pretrain", "llama-3-8b", "train", "bf16",
                 List.of(0, 1, 2, 3, 4, 5, 6, 7), 8 * 6838, 57.91e9, 8 * 6838 * 57.91e9, 8 * 989.5e12, MFU, MFU,
-                0.47 * 8 * 989.5e12, 0.41, Double.NaN, "compute_bound");
+                0.47 * 8 * 989.5e12, 0.41, Double.NaN, "compute_bound", Double.NaN);
         return new TopData("2026-11-28T22:40:01.123Z", true, true, "", gpus, List.of(w), procs);
     }
 
