@@ -2,6 +2,7 @@ package io.flopwatch.nvml.jna;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +54,12 @@ final class NvmlHotPath {
     /** Whether the loaded library exports {@code symbol}; looked up once. */
     boolean has(String symbol) {
         return function(symbol) != null;
+    }
+
+    /** The native address of {@code symbol}, 0 when the library lacks it (for the C sample reader). */
+    long address(String symbol) {
+        Function f = function(symbol);
+        return f == null ? 0L : Pointer.nativeValue(f);
     }
 
     /** Calls {@code symbol} with {@code args}; FUNCTION_NOT_FOUND when the library lacks it. */
