@@ -30,6 +30,10 @@ import java.util.Optional;
  * turns into an absent value. {@link Function#invokeInt} with pointer arguments converts no
  * structures.
  *
+ * <p>{@code NvmlSession.sample} goes further where it can: one call into flopwatch's C sample
+ * reader per device ({@link NvmlSampleReader}, given the addresses this class resolves) instead
+ * of 28 calls through here; these {@link Function} calls remain its fallback.
+ *
  * <p>Thread-safe: symbol look-ups are cached in a concurrent map, buffers are per thread.
  */
 final class NvmlHotPath {
