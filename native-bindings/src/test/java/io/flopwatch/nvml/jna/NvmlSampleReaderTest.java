@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.flopwatch.nvml.DeviceSample;
 import io.flopwatch.nvml.NvmlException;
+import io.flopwatch.nvml.NvmlSession;
+import io.flopwatch.nvml.NvmlSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,6 +144,19 @@ class NvmlSampleReaderTest {
             assertFalse(jna.usesSampleReader());
             assertTrue(jna.sample(0).power().usageWatts().isPresent());
             assertTrue(jna.sample(0).clocks().smHertz().isPresent());
+        }
+    }
+
+    @Test
+    void theBuiltReaderIsWhatPublicSessionsUse() {
+        // Guards the benchmark's premise: with the library built, the packaged reader loads and
+        // NvmlSource's sessions read through it (no silent fallback to the JNA path).
+        Path lib = Path.of("target/classes/linux-x86-64/libflopwatch-nvml-reader.so");
+        assumeTrue(Files.isRegularFile(lib), "sample reader not built at " + lib.toAbsolutePath());
+        assertTrue(NvmlSampleReader.shared().isPresent(), "built but not loaded: " + lib.toAbsolutePath());
+        SimulatorControl.freezeClockAt(5);
+        try (NvmlSession nvml = NvmlSource.simulated(DEMO).open()) {
+            assertTrue(((JnaNvmlSession) nvml).usesSampleReader());
         }
     }
 
