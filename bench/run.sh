@@ -110,13 +110,19 @@ tck=$(getconf CLK_TCK)
 
 # ---- 1. cost per sample ------------------------------------------------------------------
 if want sample; then
-  echo "== cost per sample: 8 simulated GPUs, flopwatch (JNA) vs pynvml, $rounds alternating rounds" >&2
+  echo "== cost per sample: 8 simulated GPUs, flopwatch (C reader; JNA path) vs pynvml, $rounds alternating rounds" >&2
   export FLOPWATCH_SIM_CLOCK=frozen:5
+  # The JVM's process CPU clock ticks in 10 ms steps here; with the C sample reader a sample
+  # costs ~10 µs, so its sides take 20x the samples to keep that step under 0.25 µs a sample.
+  reader_samples=$((samples * 20))
   for r in $(seq 1 "$rounds"); do
     # shellcheck disable=SC2086
-    note "sample round=$r $(java $jvm_flags -cp "$bench_cp" io.flopwatch.bench.SampleCost "$demo" "$warmup" "$samples")"
+    note "sample round=$r $(java $jvm_flags -cp "$bench_cp" io.flopwatch.bench.SampleCost "$demo" "$warmup" "$reader_samples")"
     # The same reads with the JVM's default JIT (C2), to show what the launcher's C1-only flag costs here.
-    note "sample round=$r $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.SampleCost "$demo" "$warmup" "$samples" flopwatch-c2)"
+    note "sample round=$r $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.SampleCost "$demo" "$warmup" "$reader_samples" flopwatch-c2)"
+    # The launcher's JVM with the C sample reader switched off: the pure JNA path (the "before").
+    # shellcheck disable=SC2086
+    note "sample round=$r $(java $jvm_flags -Dflopwatch.nvmlReader=off -cp "$bench_cp" io.flopwatch.bench.SampleCost "$demo" "$warmup" "$samples" flopwatch-jna)"
     note "sample round=$r $(FLOPWATCH_SIM_SCENARIO=$here/$demo PYTHONPATH=$pkgs/usr/lib/python3/dist-packages \
       python3 bench/pynvml_sample.py "$sim_lib" $((warmup / 10)) $((samples / 4)))"
     note "sample round=$r $(FLOPWATCH_SIM_SCENARIO=$here/$demo "$out/native_floor" "$sim_lib" "$warmup" "$samples")"

@@ -41,10 +41,10 @@ def main():
         out.append("| binding | rounds | median CPU µs / sample (8 GPUs) | ratio to flopwatch |")
         out.append("|---|---|---|---|")
         meds = {}
-        for b in ("flopwatch", "flopwatch-c2", "pynvml", "c-direct"):
+        for b in ("flopwatch", "flopwatch-c2", "flopwatch-jna", "pynvml", "c-direct"):
             vals = [r["cpu_us_per_sample"] for r in by["sample"] if r.get("binding") == b]
             meds[b] = med(vals)
-        for b in [b for b in ("flopwatch", "flopwatch-c2", "pynvml", "c-direct") if b in meds and meds[b] == meds[b]]:
+        for b in [b for b in ("flopwatch", "flopwatch-c2", "flopwatch-jna", "pynvml", "c-direct") if b in meds and meds[b] == meds[b]]:
             n = sum(1 for r in by["sample"] if r.get("binding") == b)
             out.append("| %s | %d | %.1f | %.2f× |" % (b, n, meds[b], meds[b] / meds["flopwatch"]))
         out.append("\npynvml / flopwatch CPU ratio: **%.2f×** (goal ≥ 10×)\n" % (meds["pynvml"] / meds["flopwatch"]))

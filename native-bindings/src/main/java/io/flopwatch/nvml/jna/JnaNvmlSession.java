@@ -71,11 +71,17 @@ public final class JnaNvmlSession implements NvmlSession {
     private final ThreadLocal<Memory> fieldBuffer = ThreadLocal.withInitial(() -> new Memory(NvmlLayout.FIELD_SIZE * 8L));
     private volatile boolean closed;
 
-    private JnaNvmlSession(NvmlLoader.Loaded library, boolean simulated) {
+    /** The C sample reader and this library's function table for it; null: the JNA path. */
+    private final NvmlSampleReader reader;
+    private final Memory readerTable;
+
+    private JnaNvmlSession(NvmlLoader.Loaded library, boolean simulated, Optional<NvmlSampleReader> reader) {
         this.library = library;
         this.nvml = library.api();
         this.hot = new NvmlHotPath(library);
         this.simulated = simulated;
+        this.reader = reader.orElse(null);
+        this.readerTable = reader.isPresent() ? NvmlSampleReader.table(hot) : null;
     }
 
     /**
@@ -87,8 +93,14 @@ public final class JnaNvmlSession implements NvmlSession {
      *                                  driver/library version mismatch
      */
     public static JnaNvmlSession open(List<String> candidates, boolean simulated, Optional<Path> scenario) {
+        return open(candidates, simulated, scenario, NvmlSampleReader.shared());
+    }
+
+    /** As {@link #open(List, boolean, Optional)} with the given sample reader (empty: the JNA path). */
+    static JnaNvmlSession open(List<String> candidates, boolean simulated, Optional<Path> scenario,
+                               Optional<NvmlSampleReader> reader) {
         NvmlLoader.Loaded library = NvmlLoader.load(candidates);
-        JnaNvmlSession session = new JnaNvmlSession(library, simulated);
+        JnaNvmlSession session = new JnaNvmlSession(library, simulated, reader);
         if (simulated) {
             claimSimulator(scenario.orElseThrow());
             try {
@@ -461,8 +473,16 @@ public final class JnaNvmlSession implements NvmlSession {
         }
     }
 
+    /** Whether samples are read through the C sample reader (else through the JNA path). */
+    boolean usesSampleReader() {
+        return reader != null;
+    }
+
     private DeviceSample sampleGuarded(int index) {
         Pointer dev = handle(index);
+        if (reader != null) {
+            return decode(index, reader.read(readerTable, dev));
+        }
         Memory s = hot.scratch();
 
         OptionalInt gpuUtil = OptionalInt.empty();
@@ -496,6 +516,111 @@ public final class JnaNvmlSession implements NvmlSession {
                 hotInt("nvmlDeviceGetCurrPcieLinkWidth", dev, s),
                 hotInt("nvmlDeviceGetMaxPcieLinkGeneration", dev, s),
                 hotInt("nvmlDeviceGetMaxPcieLinkWidth", dev, s));
+
+        return new DeviceSample(index, utilization, memory, clocks, power, thermal, pcie, simulated);
+    }
+
+    // ---- the same sample from the C reader's buffer (NvmlSampleReader) ---------------------------
+    // Same return-code rules and the same order of checks as the JNA path above, so the same
+    // first failing call is the one reported; the reader stops calling after it.
+
+    private static int rc(long[] r, int slot) {
+        return (int) r[slot * NvmlSampleReader.SLOT_LONGS];
+    }
+
+    private static long value(long[] r, int slot, int i) {
+        return r[slot * NvmlSampleReader.SLOT_LONGS + 1 + i];
+    }
+
+    /** An unsigned int (zero-extended by the reader) or unsigned long long out-parameter. */
+    private OptionalLong readLong(long[] r, int slot, String symbol) {
+        return ok(symbol, rc(r, slot)) ? OptionalLong.of(value(r, slot, 0)) : OptionalLong.empty();
+    }
+
+    /** An int out-parameter, as {@link #hotInt} reads it. */
+    private OptionalInt readInt(long[] r, int slot, String symbol) {
+        return ok(symbol, rc(r, slot)) ? OptionalInt.of((int) value(r, slot, 0)) : OptionalInt.empty();
+    }
+
+    private DeviceSample decode(int index, long[] r) {
+        OptionalInt gpuUtil = OptionalInt.empty();
+        OptionalInt memUtil = OptionalInt.empty();
+        if (ok("nvmlDeviceGetUtilizationRates", rc(r, NvmlSampleReader.UTILIZATION))) {
+            gpuUtil = OptionalInt.of((int) value(r, NvmlSampleReader.UTILIZATION, 0));
+            memUtil = OptionalInt.of((int) value(r, NvmlSampleReader.UTILIZATION, 1));
+        }
+        OptionalInt encoder = narrow(readLong(r, NvmlSampleReader.ENCODER, "nvmlDeviceGetEncoderUtilization"));
+        OptionalInt decoder = narrow(readLong(r, NvmlSampleReader.DECODER, "nvmlDeviceGetDecoderUtilization"));
+        DeviceSample.Utilization utilization = new DeviceSample.Utilization(gpuUtil, memUtil, encoder, decoder);
+
+        OptionalLong total = OptionalLong.empty();
+        OptionalLong used = OptionalLong.empty();
+        OptionalLong free = OptionalLong.empty();
+        OptionalLong reserved = OptionalLong.empty();
+        int v2 = NvmlSampleReader.MEMORY_V2;
+        int v2rc = rc(r, v2);
+        boolean haveV2 = v2rc != NvmlReturn.ERROR_ARGUMENT_VERSION_MISMATCH.code() && ok("nvmlDeviceGetMemoryInfo_v2", v2rc);
+        if (haveV2) {
+            total = OptionalLong.of(value(r, v2, 0));
+            reserved = OptionalLong.of(value(r, v2, 1));
+            free = OptionalLong.of(value(r, v2, 2));
+            used = OptionalLong.of(value(r, v2, 3));
+        }
+        int v1 = NvmlSampleReader.MEMORY;
+        if (!haveV2 && ok("nvmlDeviceGetMemoryInfo", rc(r, v1))) {
+            total = OptionalLong.of(value(r, v1, 0));
+            free = OptionalLong.of(value(r, v1, 1));
+            used = OptionalLong.of(value(r, v1, 2));
+        }
+        OptionalLong bar1Total = OptionalLong.empty();
+        OptionalLong bar1Used = OptionalLong.empty();
+        OptionalLong bar1Free = OptionalLong.empty();
+        int bar1 = NvmlSampleReader.BAR1;
+        if (ok("nvmlDeviceGetBAR1MemoryInfo", rc(r, bar1))) {
+            bar1Total = OptionalLong.of(value(r, bar1, 0));
+            bar1Free = OptionalLong.of(value(r, bar1, 1));
+            bar1Used = OptionalLong.of(value(r, bar1, 2));
+        }
+        DeviceSample.Memory memory = new DeviceSample.Memory(total, used, free, reserved, bar1Total, bar1Used, bar1Free);
+
+        OptionalInt pstate = readInt(r, NvmlSampleReader.PSTATE, "nvmlDeviceGetPerformanceState");
+        if (pstate.isPresent() && pstate.getAsInt() == PSTATE_UNKNOWN) {
+            pstate = OptionalInt.empty();
+        }
+        String reasonsSymbol = hot.has("nvmlDeviceGetCurrentClocksEventReasons")
+                ? "nvmlDeviceGetCurrentClocksEventReasons" : "nvmlDeviceGetCurrentClocksThrottleReasons";
+        int clock = NvmlSampleReader.CLOCK;
+        int max = NvmlSampleReader.MAX_CLOCK;
+        DeviceSample.Clocks clocks = new DeviceSample.Clocks(
+                mhzToHz(readLong(r, clock, "nvmlDeviceGetClockInfo")),
+                mhzToHz(readLong(r, clock + 1, "nvmlDeviceGetClockInfo")),
+                mhzToHz(readLong(r, clock + 2, "nvmlDeviceGetClockInfo")),
+                mhzToHz(readLong(r, clock + 3, "nvmlDeviceGetClockInfo")),
+                mhzToHz(readLong(r, max, "nvmlDeviceGetMaxClockInfo")),
+                mhzToHz(readLong(r, max + 1, "nvmlDeviceGetMaxClockInfo")),
+                mhzToHz(readLong(r, max + 2, "nvmlDeviceGetMaxClockInfo")),
+                mhzToHz(readLong(r, NvmlSampleReader.APP_CLOCK_GRAPHICS, "nvmlDeviceGetApplicationsClock")),
+                mhzToHz(readLong(r, NvmlSampleReader.APP_CLOCK_MEMORY, "nvmlDeviceGetApplicationsClock")),
+                pstate,
+                readLong(r, NvmlSampleReader.REASONS, reasonsSymbol));
+
+        DeviceSample.Power power = new DeviceSample.Power(
+                milliToUnit(readLong(r, NvmlSampleReader.POWER, "nvmlDeviceGetPowerUsage")),
+                milliToUnit(readLong(r, NvmlSampleReader.ENFORCED_LIMIT, "nvmlDeviceGetEnforcedPowerLimit")),
+                milliToUnit(readLong(r, NvmlSampleReader.MANAGEMENT_LIMIT, "nvmlDeviceGetPowerManagementLimit")),
+                milliToUnit(readLong(r, NvmlSampleReader.ENERGY, "nvmlDeviceGetTotalEnergyConsumption")));
+
+        DeviceSample.Thermal thermal = new DeviceSample.Thermal(
+                readInt(r, NvmlSampleReader.TEMPERATURE, "nvmlDeviceGetTemperature"),
+                readInt(r, NvmlSampleReader.FAN, "nvmlDeviceGetFanSpeed"));
+
+        DeviceSample.Pcie pcie = new DeviceSample.Pcie(
+                readLong(r, NvmlSampleReader.PCIE_TX, "nvmlDeviceGetPcieThroughput"),
+                readLong(r, NvmlSampleReader.PCIE_RX, "nvmlDeviceGetPcieThroughput"),
+                readInt(r, NvmlSampleReader.CURR_LINK_GEN, "nvmlDeviceGetCurrPcieLinkGeneration"),
+                readInt(r, NvmlSampleReader.CURR_LINK_WIDTH, "nvmlDeviceGetCurrPcieLinkWidth"),
+                readInt(r, NvmlSampleReader.MAX_LINK_GEN, "nvmlDeviceGetMaxPcieLinkGeneration"),
+                readInt(r, NvmlSampleReader.MAX_LINK_WIDTH, "nvmlDeviceGetMaxPcieLinkWidth"));
 
         return new DeviceSample(index, utilization, memory, clocks, power, thermal, pcie, simulated);
     }

@@ -2,6 +2,7 @@ package io.flopwatch.nvml.jna;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +30,10 @@ import java.util.Optional;
  * turns into an absent value. {@link Function#invokeInt} with pointer arguments converts no
  * structures.
  *
+ * <p>{@code NvmlSession.sample} goes further where it can: one call into flopwatch's C sample
+ * reader per device ({@link NvmlSampleReader}, given the addresses this class resolves) instead
+ * of 28 calls through here; these {@link Function} calls remain its fallback.
+ *
  * <p>Thread-safe: symbol look-ups are cached in a concurrent map, buffers are per thread.
  */
 final class NvmlHotPath {
@@ -53,6 +58,12 @@ final class NvmlHotPath {
     /** Whether the loaded library exports {@code symbol}; looked up once. */
     boolean has(String symbol) {
         return function(symbol) != null;
+    }
+
+    /** The native address of {@code symbol}, 0 when the library lacks it (for the C sample reader). */
+    long address(String symbol) {
+        Function f = function(symbol);
+        return f == null ? 0L : Pointer.nativeValue(f);
     }
 
     /** Calls {@code symbol} with {@code args}; FUNCTION_NOT_FOUND when the library lacks it. */

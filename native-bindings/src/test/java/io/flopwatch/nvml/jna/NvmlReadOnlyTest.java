@@ -71,4 +71,30 @@ class NvmlReadOnlyTest {
         assumeTrue(symbols.contains("nvmlDeviceGetMigDeviceHandleByIndex"), "nm output unreadable: " + out);
         assertEquals(Set.of(), mutating(symbols));
     }
+
+    /** nm -D's symbol names for {@code lib} ({@code --defined-only} or {@code --undefined-only}). */
+    private static List<String> dynamicSymbols(Path lib, String which) throws IOException, InterruptedException {
+        Process p;
+        try {
+            p = new ProcessBuilder("nm", "-D", which, lib.toString()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            assumeTrue(false, "nm (binutils) not available: " + e.getMessage());
+            return List.of();
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assumeTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "nm failed: " + out);
+        return out.lines().map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();
+    }
+
+    @Test
+    void theSampleReaderCallsOnlyGetFunctionsAndExportsOneEntryPoint() throws IOException, InterruptedException {
+        // The reader calls exactly the functions whose addresses the session hands it.
+        assertEquals(Set.of(), mutating(NvmlSampleReader.SYMBOLS));
+        Path lib = Path.of("target/classes/linux-x86-64/libflopwatch-nvml-reader.so");
+        assumeTrue(Files.isRegularFile(lib), "sample reader not built at " + lib.toAbsolutePath());
+        List<String> exported = dynamicSymbols(lib, "--defined-only").stream().filter(s -> !s.isBlank()).toList();
+        assertEquals(List.of("flopwatchNvmlReadSample"), exported);
+        // It links to no NVML function by name: nothing beyond the table can be called.
+        assertEquals(List.of(), dynamicSymbols(lib, "--undefined-only").stream().filter(s -> s.startsWith("nvml")).toList());
+    }
 }
