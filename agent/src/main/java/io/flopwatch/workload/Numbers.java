@@ -27,8 +27,12 @@ final class Numbers {
     /** Regular expression for a decimal number as logs print it, grouping commas allowed. */
     static final String NUMBER = "[-+]?(?:\\d[\\d,]*(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?";
 
-    /** Terminal colour escapes (torchtitan colours its lines). */
+    private static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B\\[[0-9;]*[A-Za-z]");
+    /** {@link #NUMBER} compiled, for scanners that match it at a known position. */
+    static final java.util.regex.Pattern NUMBER_PATTERN = java.util.regex.Pattern.compile(NUMBER);
+
+    /** Terminal colour escapes (torchtitan colours its lines); the pattern compiled once, not per line. */
     static String stripAnsi(String line) {
-        return line.indexOf('\u001B') < 0 ? line : line.replaceAll("\u001B\\[[0-9;]*[A-Za-z]", "");
+        return line.indexOf('\u001B') < 0 ? line : ANSI.matcher(line).replaceAll("");
     }
 }
