@@ -47,7 +47,6 @@ public final class SnapshotMetrics {
     private final CuptiMetrics cuptiMetrics;
     private final ProcessMetrics processes;
     private final InterconnectMetrics interconnect;
-    private final EnergyMetrics energy;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
@@ -58,7 +57,6 @@ public final class SnapshotMetrics {
         this.cuptiMetrics = new CuptiMetrics(registry, latest);
         this.processes = new ProcessMetrics(registry, latest);
         this.interconnect = new InterconnectMetrics(registry, latest);
-        this.energy = new EnergyMetrics(registry, latest);
         Gauge.builder("flopwatch.up", this, m -> m.latest.get().nvmlUp() ? 1 : 0)
                 .description("1 when NVML is initialized and the GPUs are being sampled, 0 otherwise "
                         + "(see flopwatch_nvml_unavailable for the reason)")
@@ -101,7 +99,6 @@ public final class SnapshotMetrics {
         cuptiMetrics.sync(s);
         processes.sync(s);
         interconnect.sync(s);
-        energy.sync(s);
     }
 
     /**
@@ -110,7 +107,6 @@ public final class SnapshotMetrics {
      */
     public synchronized void removeWorkload(String name) {
         removeAll(k -> k.equals("workload/" + name) || k.startsWith("workload/" + name + "/"));
-        energy.remove(name);
     }
 
     private void syncNvml(Snapshot s) {
@@ -306,6 +302,16 @@ public final class SnapshotMetrics {
                 WorkloadAnalysis::hfu);
         workload(t, n, "flopwatch.workload.tensor.flops.estimate", null,
                 "ESTIMATE: sum over its GPUs of tensor-active x dense peak", WorkloadAnalysis::tensorFlopsEstimate);
+        // Energy over the workload's throughput window (docs/energy.md); GPU board energy only.
+        workload(t, n, "flopwatch.workload.power", "watts",
+                "Average power of the workload's GPUs on this node over its throughput window (from the energy counters)",
+                x -> x.energy().averageWatts());
+        workload(t, n, "flopwatch.workload.energy.per.token", "joules",
+                "Energy per token: average power / tokens per second over the same window (GPU board energy only)",
+                x -> x.energy().joulesPerToken());
+        workload(t, n, "flopwatch.workload.model.flops.per.watt", null,
+                "Achieved model FLOP/s per watt of GPU power (= model FLOPs per joule) over the throughput window",
+                x -> x.energy().modelFlopsPerSecondPerWatt());
         workload(t, n, "flopwatch.workload.decode.ceiling.tokens.per.second", null,
                 "Inference: the roofline ceiling of one sequence's decode rate on the workload's GPUs (batch 1: "
                         + "every step reads all weights and the KV cache); NaN for training",
