@@ -36,6 +36,12 @@ public final class CustomPatternParser implements LineParser {
 
     private final Pattern pattern;
     private final Set<String> groups;
+    /** The pattern's matcher, reset per line (a parser follows one stream, in line order). */
+    private final Matcher matcher;
+    /** Java's (camel case) name of each group the pattern has, by snake name; absent groups are not looked up. */
+    private final java.util.Map<String, String> javaNames = new java.util.HashMap<>();
+    /** Text every match starts with, or "" when none is known (see {@link #requiredPrefix}). */
+    private final String prefix;
     private final WorkloadPhase phase;
     private final ThroughputScope scope;
     private final ParserSettings settings;
@@ -80,6 +86,11 @@ public final class CustomPatternParser implements LineParser {
                     "the pattern needs one of the named groups " + THROUGHPUT_GROUPS + "; it has " + found);
         }
         this.groups = found;
+        for (String snake : found) {
+            javaNames.put(snake, camel(snake));
+        }
+        this.matcher = pattern.matcher("");
+        this.prefix = requiredPrefix(rewritten.toString());
         boolean direct = found.contains("tokens_per_second") || found.contains("tokens");
         boolean perStep = (found.contains("step_time_seconds") || found.contains("step"))
                 && settings.tokensPerStep().isPresent();
@@ -110,16 +121,46 @@ public final class CustomPatternParser implements LineParser {
         return sb.toString();
     }
 
+    /**
+     * Literal text that starts every match of {@code regex}, so that a line without it can be
+     * passed over before the regular expression runs; "" when that is not certain. Only the
+     * simplest case is taken: the pattern begins with letters, digits, spaces or
+     * {@code _=:,;/#@<>'"-} (characters that are literal wherever they stand outside a
+     * class), the last of them dropped when a quantifier follows it, and the pattern has no
+     * {@code |} anywhere (an alternation could make the prefix optional).
+     */
+    static String requiredPrefix(String regex) {
+        if (regex.indexOf('|') >= 0) {
+            return "";
+        }
+        int i = 0;
+        while (i < regex.length() && literal(regex.charAt(i))) {
+            i++;
+        }
+        if (i < regex.length() && "*+?{".indexOf(regex.charAt(i)) >= 0) {
+            i = Math.max(0, i - 1); // "ab*": the b may be absent
+        }
+        return regex.substring(0, i);
+    }
+
+    private static boolean literal(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || " _=:,;/#@<>'\"-".indexOf(c) >= 0;
+    }
+
     private OptionalDouble group(Matcher m, String snake) {
-        if (!groups.contains(snake)) {
+        String name = javaNames.get(snake);
+        if (name == null) {
             return OptionalDouble.empty();
         }
-        return Numbers.parse(m.group(camel(snake)));
+        return Numbers.parse(m.group(name));
     }
 
     @Override
     public List<ThroughputObservation> parse(String line, long nanoTime) {
-        Matcher m = pattern.matcher(line);
+        if (!line.contains(prefix)) {
+            return List.of(); // no match can start without it
+        }
+        Matcher m = matcher.reset(line);
         if (!m.find()) {
             return List.of();
         }
