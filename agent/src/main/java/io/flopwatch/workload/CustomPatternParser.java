@@ -152,8 +152,24 @@ public final class CustomPatternParser implements LineParser {
         if (name == null) {
             return OptionalDouble.empty();
         }
+        int from = m.start(name);
+        if (from < 0) {
+            return OptionalDouble.empty(); // the group took no part in the match
+        }
+        if (lineBytes != null) {
+            // Numbers.parse's fast path on the line's bytes, without a substring; anything it does not
+            // take (a byte outside its plain decimals, such as the '?' of a character beyond Latin-1)
+            // goes the general way on the group's text.
+            double v = Numbers.simpleDecimal(lineBytes, from, m.end(name));
+            if (v == v) {
+                return OptionalDouble.of(v);
+            }
+        }
         return Numbers.parse(m.group(name));
     }
+
+    /** The matched line's Latin-1 bytes, one per character, or null when they are not (surrogate pairs). */
+    private byte[] lineBytes;
 
     @Override
     public List<ThroughputObservation> parse(String line, long nanoTime) {
@@ -164,6 +180,8 @@ public final class CustomPatternParser implements LineParser {
         if (!m.find()) {
             return List.of();
         }
+        byte[] b = line.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        lineBytes = b.length == line.length() ? b : null;
         OptionalDouble step = group(m, "step");
         ThroughputObservation o = tokens(m, step, nanoTime);
         if (o == null) {

@@ -77,7 +77,7 @@ final class KeyValues {
             byte c = b[i];
             if (c == '\'' || c == '"') {
                 int j = i + 1;
-                while (j < n && isKeyByte(b[j])) {
+                while (j < n && Scan.isKey(b[j])) {
                     j++;
                 }
                 if (j > i + 1 && j < n && (b[j] == '\'' || b[j] == '"')) {
@@ -91,9 +91,9 @@ final class KeyValues {
                     }
                 }
                 i++;
-            } else if (isKeyByte(c) && (i == 0 || !isKeyByte(b[i - 1]))) {
+            } else if (Scan.isKey(c) && (i == 0 || !Scan.isKey(b[i - 1]))) {
                 int j = i;
-                while (j < n && isKeyByte(b[j])) {
+                while (j < n && Scan.isKey(b[j])) {
                     j++;
                 }
                 if (j < n && b[j] == '=') {
@@ -141,9 +141,6 @@ final class KeyValues {
         return end;
     }
 
-    private static boolean isKeyByte(byte c) {
-        return Scan.isWord(c) || c == '.' || c == '/' || c == '-';
-    }
 
     /** Reads a number at {@code at} into {@code out} under {@code key}; its end, or -1 when there is none. */
     private static int number(String line, Matcher number, int at, String key, Map<String, Double> out) {

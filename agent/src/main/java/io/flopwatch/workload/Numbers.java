@@ -48,7 +48,7 @@ final class Numbers {
      * which is what {@link Double#parseDouble} returns (the same "easy case" as the JDK's own
      * FloatingDecimal). NaN for anything else; the caller then takes the general path.
      */
-    private static double simpleDecimal(byte[] b, int from, int to) {
+    static double simpleDecimal(byte[] b, int from, int to) {
         int i = from;
         boolean negative = false;
         if (i < to && (b[i] == '-' || b[i] == '+')) {

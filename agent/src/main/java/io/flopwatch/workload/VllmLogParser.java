@@ -31,6 +31,9 @@ final class VllmLogParser implements LineParser {
 
     @Override
     public List<ThroughputObservation> parse(String line, long nanoTime) {
+        if (line.indexOf("Avg prompt throughput: ") < 0) {
+            return List.of(); // the expression starts with it: most lines are passed over without a matcher
+        }
         Matcher m = LINE.matcher(line);
         if (!m.find()) {
             return List.of();

@@ -55,6 +55,8 @@ class ScannerEquivalenceTest {
                     o -> l -> ((MegatronParser) o).parse(l, 7), o -> l -> ((MegatronParser) o).parseWithRegex(l, 7)));
             p.add(new Paths("hf-trainer" + tag, () -> new HfTrainerParser(s),
                     o -> l -> ((HfTrainerParser) o).parse(l, 7), o -> l -> ((HfTrainerParser) o).parseWithMap(l, 7)));
+            p.add(new Paths("deepspeed" + tag, () -> new DeepSpeedParser(s),
+                    o -> l -> ((DeepSpeedParser) o).parse(l, 7), o -> l -> ((DeepSpeedParser) o).parseWithRegex(l, 7)));
             p.add(new Paths("lightning" + tag, () -> new LightningParser(s),
                     o -> l -> ((LightningParser) o).parse(l, 7), o -> l -> ((LightningParser) o).parseWithMap(l, 7)));
         }
@@ -136,6 +138,21 @@ class ScannerEquivalenceTest {
             "x_items_per_sec=5 device/items_per_sec=6 step=2",
             "{'items_per_sec': .5e1, 'device/mfu': 0.5}",
             "'device/mfu': 0.7, step=12 \u00e9 items_per_sec=9",
+            // DeepSpeed: the timer's fields in order, the profiler's lazy colon and units
+            "epoch=0/micro_step=400/global_step=100, RunningAvgSamplesPerSec=250.1, CurrSamplesPerSec=2.56e2, MemAllocated=1GB",
+            "global_step=100, RunningAvgSamplesPerSec=1,000, CurrSamplesPerSec=1,024.5",
+            "global_step=100, RunningAvgSamplesPerSec=1,000,, CurrSamplesPerSec=5",
+            "global_step=100, RunningAvgSamplesPerSec=x, CurrSamplesPerSec=5 global_step=7, RunningAvgSamplesPerSec=1, CurrSamplesPerSec=-5",
+            "global_step=, RunningAvgSamplesPerSec=1, CurrSamplesPerSec=5",
+            "global_step=99999999999999999999, RunningAvgSamplesPerSec=1, CurrSamplesPerSec=5",
+            "global_step=100,  RunningAvgSamplesPerSec=1, CurrSamplesPerSec=5",
+            "fwd+bwd FLOPS per GPU = 3 * fwd flops per GPU / (fwd+bwd latency):   102.0 TFLOPS",
+            "fwd+bwd FLOPS per GPU = a: b: 1.5e2GFLOPS",
+            "fwd+bwd FLOPS per GPU = a: 5 XFLOPS: 7 FLOPS",
+            "fwd+bwd FLOPS per GPU = :1,5 PFLOPS",
+            "fwd+bwd FLOPS per GPU = : -3 TFLOPS",
+            "fwd+bwd FLOPS per GPU = : 3 T FLOPS",
+            "fwd+bwd FLOPS per GPU = : 3\tKFLOP",
             // SGLang: separators, brackets, the lazy search
             "Decode batch. #running-req: 1, gen throughput (token/s): 656.23",
             "Decode batch [12], gen throughput (token/s): 1.5e2",
@@ -163,7 +180,9 @@ class ScannerEquivalenceTest {
             "global batch size: ", "throughput per GPU (TFLOP/s/GPU): ", "'num_input_tokens_seen': ",
             "'train_tokens_per_second': ", "\"train_samples_per_second\": ", "'step': ", "step=", "items_per_sec",
             "device/", "'device/mfu': ", "samples_per_sec=", "Decode batch", "Prefill batch", " [3]", ", ",
-            "gen throughput (token/s): ", "#new-token: ");
+            "gen throughput (token/s): ", "#new-token: ", "global_step=", ", RunningAvgSamplesPerSec=",
+            ", CurrSamplesPerSec=", "fwd+bwd FLOPS per GPU = ", "TFLOPS", "FLOPS", "K", " samples/s", "tokens_per_second=",
+            "step ", "\ud83d\ude00", "\u00b2", "\uff15");
 
     private static List<String> lines;
 
@@ -338,6 +357,74 @@ class ScannerEquivalenceTest {
         } catch (NumberFormatException e) {
             return java.util.OptionalDouble.empty();
         }
+    }
+
+    /**
+     * The custom-pattern parser (literal-prefix pre-filter, reused matcher, numbers read from the
+     * line's bytes) against its earlier, plain form, written out here as the reference.
+     */
+    @Test
+    void customPatternReadsWhatAFreshMatcherReads() throws IOException {
+        List<String> patterns = List.of(
+                "step (?<step>\\d+) .*tokens_per_second=(?<tokensPerSecond>[0-9.]+)",
+                "iter (?<step>\\d+): loss [\\d.]+, time (?<stepTimeSeconds>[-+\\d.e,]+)ms(?:, mfu (?<mfuPercent>\\S+)%)?",
+                "tps:\\s*(?<tokensPerSecond>[\\d,]+)(?:.*tflops: (?<tflopsPerGpu>\\S+))?",
+                "'step': (?<step>\\d+)|#new-token: (?<tokens>\\S+)",
+                "(?<samplesPerSecond>\\S+) samples/s");
+        ParserSettings settings = new ParserSettings(OptionalLong.of(4096), OptionalLong.of(512));
+        for (String regex : patterns) {
+            CustomPatternParser parser = new CustomPatternParser(regex, WorkloadPhase.TRAINING, ThroughputScope.JOB,
+                    settings, "test", "pattern");
+            Pattern pattern = Pattern.compile(regex);
+            for (String line : lines()) {
+                Object want = outcome(l -> customReference(pattern, settings, l), line);
+                assertEquals(want, outcome(l -> parser.parse(l, 7), line), () -> regex + ": " + printable(line));
+            }
+        }
+    }
+
+    /** CustomPatternParser.parse as it was before the fast paths: a new matcher, groups by name, {@link #reference}. */
+    private static List<ThroughputObservation> customReference(Pattern pattern, ParserSettings s, String line) {
+        Matcher m = pattern.matcher(line);
+        if (!m.find()) {
+            return List.of();
+        }
+        Function<String, java.util.OptionalDouble> group = name -> pattern.pattern().contains("(?<" + name + ">")
+                ? reference(m.group(name) == null ? "" : m.group(name)) : java.util.OptionalDouble.empty();
+        java.util.OptionalDouble step = group.apply("step");
+        ThroughputObservation o = null;
+        java.util.OptionalDouble v;
+        if ((v = group.apply("tokensPerSecond")).isPresent()) {
+            o = customOf(TokenReading.RATE, v.getAsDouble());
+        } else if ((v = group.apply("tokens")).isPresent()) {
+            o = customOf(TokenReading.CUMULATIVE, v.getAsDouble());
+        } else if ((v = group.apply("stepTimeSeconds")).isPresent() && s.tokensPerStep().isPresent()) {
+            o = v.getAsDouble() > 0 ? customOf(TokenReading.RATE, s.tokensPerStep().getAsLong() / v.getAsDouble()) : null;
+        } else if ((v = group.apply("samplesPerSecond")).isPresent() && s.sequenceLength().isPresent()) {
+            o = customOf(TokenReading.RATE, v.getAsDouble() * s.sequenceLength().getAsLong());
+        } else if (step.isPresent() && s.tokensPerStep().isPresent()) {
+            o = customOf(TokenReading.CUMULATIVE, step.getAsDouble() * s.tokensPerStep().getAsLong());
+        }
+        if (o == null) {
+            o = Parsers.noTokens(7, WorkloadPhase.TRAINING, ThroughputScope.JOB);
+        }
+        if (step.isPresent() && step.getAsDouble() >= 0) {
+            o = o.withStep((long) step.getAsDouble());
+        }
+        java.util.OptionalDouble mfu = group.apply("mfuPercent");
+        if (mfu.isPresent() && mfu.getAsDouble() >= 0) {
+            o = o.withSelfReportedMfu(mfu.getAsDouble() / 100.0);
+        }
+        java.util.OptionalDouble tflops = group.apply("tflopsPerGpu");
+        if (tflops.isPresent() && tflops.getAsDouble() >= 0) {
+            o = o.withSelfReportedTflopsPerGpu(tflops.getAsDouble());
+        }
+        return Parsers.informative(o) ? List.of(o) : List.of();
+    }
+
+    private static ThroughputObservation customOf(TokenReading kind, double tokens) {
+        return tokens >= 0 && !Double.isInfinite(tokens)
+                ? ThroughputObservation.of(7, WorkloadPhase.TRAINING, kind, tokens, ThroughputScope.JOB) : null;
     }
 
     @Test
