@@ -35,11 +35,16 @@ public final class CustomPatternParser implements LineParser {
     private static final Pattern GROUP_NAME = Pattern.compile("\\(\\?<([A-Za-z][A-Za-z0-9_]*)>|\\\\k<([A-Za-z][A-Za-z0-9_]*)>");
 
     private final Pattern pattern;
-    private final Set<String> groups;
     /** The pattern's matcher, reset per line (a parser follows one stream, in line order). */
     private final Matcher matcher;
-    /** Java's (camel case) name of each group the pattern has, by snake name; absent groups are not looked up. */
-    private final java.util.Map<String, String> javaNames = new java.util.HashMap<>();
+    /** Java's (camel case) name of each group, or null when the pattern lacks it (then it is not looked up). */
+    private final String stepGroup;
+    private final String tokensPerSecondGroup;
+    private final String tokensGroup;
+    private final String stepTimeGroup;
+    private final String samplesPerSecondGroup;
+    private final String mfuGroup;
+    private final String tflopsGroup;
     /** Text every match starts with, or "" when none is known (see {@link #requiredPrefix}). */
     private final String prefix;
     private final WorkloadPhase phase;
@@ -85,10 +90,13 @@ public final class CustomPatternParser implements LineParser {
             throw new InputError(source, 0, 0, field,
                     "the pattern needs one of the named groups " + THROUGHPUT_GROUPS + "; it has " + found);
         }
-        this.groups = found;
-        for (String snake : found) {
-            javaNames.put(snake, camel(snake));
-        }
+        this.stepGroup = javaName(found, "step");
+        this.tokensPerSecondGroup = javaName(found, "tokens_per_second");
+        this.tokensGroup = javaName(found, "tokens");
+        this.stepTimeGroup = javaName(found, "step_time_seconds");
+        this.samplesPerSecondGroup = javaName(found, "samples_per_second");
+        this.mfuGroup = javaName(found, "mfu_percent");
+        this.tflopsGroup = javaName(found, "tflops_per_gpu");
         this.matcher = pattern.matcher("");
         this.prefix = requiredPrefix(rewritten.toString());
         boolean direct = found.contains("tokens_per_second") || found.contains("tokens");
@@ -147,8 +155,11 @@ public final class CustomPatternParser implements LineParser {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || " _=:,;/#@<>'\"-".indexOf(c) >= 0;
     }
 
-    private OptionalDouble group(Matcher m, String snake) {
-        String name = javaNames.get(snake);
+    private static String javaName(Set<String> found, String snake) {
+        return found.contains(snake) ? camel(snake) : null;
+    }
+
+    private OptionalDouble group(Matcher m, String name) {
         if (name == null) {
             return OptionalDouble.empty();
         }
@@ -182,7 +193,7 @@ public final class CustomPatternParser implements LineParser {
         }
         byte[] b = line.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         lineBytes = b.length == line.length() ? b : null;
-        OptionalDouble step = group(m, "step");
+        OptionalDouble step = group(m, stepGroup);
         ThroughputObservation o = tokens(m, step, nanoTime);
         if (o == null) {
             o = Parsers.noTokens(nanoTime, phase, scope);
@@ -190,11 +201,11 @@ public final class CustomPatternParser implements LineParser {
         if (step.isPresent() && step.getAsDouble() >= 0) {
             o = o.withStep((long) step.getAsDouble());
         }
-        OptionalDouble mfu = group(m, "mfu_percent");
+        OptionalDouble mfu = group(m, mfuGroup);
         if (mfu.isPresent() && mfu.getAsDouble() >= 0) {
             o = o.withSelfReportedMfu(mfu.getAsDouble() / 100.0);
         }
-        OptionalDouble tflops = group(m, "tflops_per_gpu");
+        OptionalDouble tflops = group(m, tflopsGroup);
         if (tflops.isPresent() && tflops.getAsDouble() >= 0) {
             o = o.withSelfReportedTflopsPerGpu(tflops.getAsDouble());
         }
@@ -202,21 +213,21 @@ public final class CustomPatternParser implements LineParser {
     }
 
     private ThroughputObservation tokens(Matcher m, OptionalDouble step, long nanoTime) {
-        OptionalDouble v = group(m, "tokens_per_second");
+        OptionalDouble v = group(m, tokensPerSecondGroup);
         if (v.isPresent()) {
             return of(nanoTime, TokenReading.RATE, v.getAsDouble());
         }
-        v = group(m, "tokens");
+        v = group(m, tokensGroup);
         if (v.isPresent()) {
             return of(nanoTime, TokenReading.CUMULATIVE, v.getAsDouble());
         }
-        v = group(m, "step_time_seconds");
+        v = group(m, stepTimeGroup);
         if (v.isPresent() && settings.tokensPerStep().isPresent()) {
             return v.getAsDouble() > 0
                     ? of(nanoTime, TokenReading.RATE, settings.tokensPerStep().getAsLong() / v.getAsDouble())
                     : null;
         }
-        v = group(m, "samples_per_second");
+        v = group(m, samplesPerSecondGroup);
         if (v.isPresent() && settings.sequenceLength().isPresent()) {
             return of(nanoTime, TokenReading.RATE, v.getAsDouble() * settings.sequenceLength().getAsLong());
         }
