@@ -37,14 +37,22 @@ public final class CustomPatternParser implements LineParser {
     private final Pattern pattern;
     /** The pattern's matcher, reset per line (a parser follows one stream, in line order). */
     private final Matcher matcher;
-    /** Java's (camel case) name of each group, or null when the pattern lacks it (then it is not looked up). */
-    private final String stepGroup;
-    private final String tokensPerSecondGroup;
-    private final String tokensGroup;
-    private final String stepTimeGroup;
-    private final String samplesPerSecondGroup;
-    private final String mfuGroup;
-    private final String tflopsGroup;
+    /** Each group of the pattern, or null when the pattern lacks it (then it is not looked up). */
+    private final Group stepGroup;
+    private final Group tokensPerSecondGroup;
+    private final Group tokensGroup;
+    private final Group stepTimeGroup;
+    private final Group samplesPerSecondGroup;
+    private final Group mfuGroup;
+    private final Group tflopsGroup;
+
+    /**
+     * A named group: Java's (camel case) name and, when {@link #groupNumbers} is certain of it, its
+     * number (0 otherwise), which {@link Matcher#start(int)} takes without the two map lookups that
+     * {@link Matcher#start(String)} makes on every call.
+     */
+    private record Group(String name, int number) {
+    }
     /** Text every match starts with, or "" when none is known (see {@link #requiredPrefix}). */
     private final String prefix;
     private final WorkloadPhase phase;
@@ -90,13 +98,14 @@ public final class CustomPatternParser implements LineParser {
             throw new InputError(source, 0, 0, field,
                     "the pattern needs one of the named groups " + THROUGHPUT_GROUPS + "; it has " + found);
         }
-        this.stepGroup = javaName(found, "step");
-        this.tokensPerSecondGroup = javaName(found, "tokens_per_second");
-        this.tokensGroup = javaName(found, "tokens");
-        this.stepTimeGroup = javaName(found, "step_time_seconds");
-        this.samplesPerSecondGroup = javaName(found, "samples_per_second");
-        this.mfuGroup = javaName(found, "mfu_percent");
-        this.tflopsGroup = javaName(found, "tflops_per_gpu");
+        java.util.Map<String, Integer> numbers = groupNumbers(rewritten.toString(), pattern.matcher("").groupCount());
+        this.stepGroup = javaName(found, "step", numbers);
+        this.tokensPerSecondGroup = javaName(found, "tokens_per_second", numbers);
+        this.tokensGroup = javaName(found, "tokens", numbers);
+        this.stepTimeGroup = javaName(found, "step_time_seconds", numbers);
+        this.samplesPerSecondGroup = javaName(found, "samples_per_second", numbers);
+        this.mfuGroup = javaName(found, "mfu_percent", numbers);
+        this.tflopsGroup = javaName(found, "tflops_per_gpu", numbers);
         this.matcher = pattern.matcher("");
         this.prefix = requiredPrefix(rewritten.toString());
         boolean direct = found.contains("tokens_per_second") || found.contains("tokens");
@@ -155,15 +164,70 @@ public final class CustomPatternParser implements LineParser {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || " _=:,;/#@<>'\"-".indexOf(c) >= 0;
     }
 
-    private static String javaName(Set<String> found, String snake) {
-        return found.contains(snake) ? camel(snake) : null;
+    private static Group javaName(Set<String> found, String snake, java.util.Map<String, Integer> numbers) {
+        if (!found.contains(snake)) {
+            return null;
+        }
+        String name = camel(snake);
+        return new Group(name, numbers == null ? 0 : numbers.getOrDefault(name, 0));
     }
 
-    private OptionalDouble group(Matcher m, String name) {
-        if (name == null) {
+    /**
+     * The number of each named group, counting the capturing groups' opening parentheses in the
+     * pattern's text as java.util.regex numbers them; null when that count could be wrong. It
+     * steps over escapes ({@code \x}) and character classes (nested, with a {@code ]} first in a
+     * class taken literally, as java.util.regex does), and gives up on {@code \Q} quoting, on
+     * comments mode ({@code (?x)}, where {@code #} starts a comment) and on a parenthesis inside a
+     * class. Every remaining way to miscount only adds groups, so the count is checked against
+     * {@link Matcher#groupCount()}: when they differ the names are used.
+     */
+    static java.util.Map<String, Integer> groupNumbers(String regex, int groupCount) {
+        if (regex.contains("\\Q") || Pattern.compile("\\(\\?[a-zA-Z-]*x").matcher(regex).find()) {
+            return null;
+        }
+        java.util.Map<String, Integer> numbers = new java.util.HashMap<>();
+        int count = 0;
+        int depth = 0; // of character classes
+        int n = regex.length();
+        for (int i = 0; i < n; i++) {
+            char c = regex.charAt(i);
+            if (c == '\\') {
+                i++; // the escaped character
+            } else if (c == '[') {
+                depth++;
+                if (i + 1 < n && regex.charAt(i + 1) == '^') {
+                    i++;
+                }
+                if (i + 1 < n && regex.charAt(i + 1) == ']') {
+                    i++; // first in the class: a literal ]
+                }
+            } else if (depth > 0) {
+                if (c == ']') {
+                    depth--;
+                } else if (c == '(' || c == ')') {
+                    return null;
+                }
+            } else if (c == '(') {
+                if (i + 1 < n && regex.charAt(i + 1) != '?') {
+                    count++;
+                } else if (regex.startsWith("(?<", i) && i + 3 < n && Character.isLetter(regex.charAt(i + 3))) {
+                    count++;
+                    int close = regex.indexOf('>', i + 3);
+                    if (close < 0) {
+                        return null;
+                    }
+                    numbers.put(regex.substring(i + 3, close), count);
+                }
+            }
+        }
+        return count == groupCount ? numbers : null;
+    }
+
+    private OptionalDouble group(Matcher m, Group g) {
+        if (g == null) {
             return OptionalDouble.empty();
         }
-        int from = m.start(name);
+        int from = g.number() > 0 ? m.start(g.number()) : m.start(g.name());
         if (from < 0) {
             return OptionalDouble.empty(); // the group took no part in the match
         }
@@ -171,12 +235,12 @@ public final class CustomPatternParser implements LineParser {
             // Numbers.parse's fast path on the line's bytes, without a substring; anything it does not
             // take (a byte outside its plain decimals, such as the '?' of a character beyond Latin-1)
             // goes the general way on the group's text.
-            double v = Numbers.simpleDecimal(lineBytes, from, m.end(name));
+            double v = Numbers.simpleDecimal(lineBytes, from, g.number() > 0 ? m.end(g.number()) : m.end(g.name()));
             if (v == v) {
                 return OptionalDouble.of(v);
             }
         }
-        return Numbers.parse(m.group(name));
+        return Numbers.parse(m.group(g.name()));
     }
 
     /** The matched line's Latin-1 bytes, one per character, or null when they are not (surrogate pairs). */
