@@ -62,6 +62,8 @@ class ScannerEquivalenceTest {
         }
         p.add(new Paths("torchtitan", TorchtitanParser::new,
                 o -> l -> ((TorchtitanParser) o).parse(l, 7), o -> l -> ((TorchtitanParser) o).parseWithRegex(l, 7)));
+        p.add(new Paths("vllm", VllmLogParser::new,
+                o -> l -> ((VllmLogParser) o).parse(l, 7), o -> l -> ((VllmLogParser) o).parseWithRegex(l, 7)));
         p.add(new Paths("sglang", SglangLogParser::new,
                 o -> l -> ((SglangLogParser) o).parse(l, 7), o -> l -> ((SglangLogParser) o).parseWithRegex(l, 7)));
         return p.stream().map(Arguments::of);
@@ -153,6 +155,13 @@ class ScannerEquivalenceTest {
             "fwd+bwd FLOPS per GPU = : -3 TFLOPS",
             "fwd+bwd FLOPS per GPU = : 3 T FLOPS",
             "fwd+bwd FLOPS per GPU = : 3\tKFLOP",
+            // vLLM: both rates, in order, each followed by " tokens/s"
+            "Avg prompt throughput: 1,024.5 tokens/s, Avg generation throughput: 1e3 tokens/s, Running: 1 reqs",
+            "Avg prompt throughput: 5tokens/s, Avg generation throughput: 1 tokens/s",
+            "Avg prompt throughput: 5 tokens/s,  Avg generation throughput: 1 tokens/s",
+            "Avg prompt throughput: -5 tokens/s, Avg generation throughput: 1 tokens/s",
+            "Avg prompt throughput: x tokens/s, Avg generation throughput: 1 tokens/s Avg prompt throughput: 2 tokens/s, Avg generation throughput: 3 tokens/s",
+            "Avg prompt throughput: 1e999 tokens/s, Avg generation throughput: 1 tokens/s",
             // SGLang: separators, brackets, the lazy search
             "Decode batch. #running-req: 1, gen throughput (token/s): 656.23",
             "Decode batch [12], gen throughput (token/s): 1.5e2",
@@ -182,7 +191,8 @@ class ScannerEquivalenceTest {
             "device/", "'device/mfu': ", "samples_per_sec=", "Decode batch", "Prefill batch", " [3]", ", ",
             "gen throughput (token/s): ", "#new-token: ", "global_step=", ", RunningAvgSamplesPerSec=",
             ", CurrSamplesPerSec=", "fwd+bwd FLOPS per GPU = ", "TFLOPS", "FLOPS", "K", " samples/s", "tokens_per_second=",
-            "step ", "\ud83d\ude00", "\u00b2", "\uff15");
+            "step ", "\ud83d\ude00", "\u00b2", "\uff15", "Avg prompt throughput: ", " tokens/s, Avg generation throughput: ",
+            " tokens/s");
 
     private static List<String> lines;
 
