@@ -65,6 +65,19 @@ class PresetEdgeCasesTest {
             lightning   | 2048   | {'device/samples_per_sec': 64.0, 'device/flops_per_sec': 3.1e+14} | TRAINING RATE 131072 GPU tflops=310
             lightning   | 2048   | {'device/mfu': 0.31}                                          | TRAINING - - GPU mfu=0.31
             lightning   | 2048   | x_items_per_sec=5                                             | none
+            # DeepSpeed, sequence length 2048: CurrSamplesPerSec × 2048; the profiler's figure in TFLOP/s
+            deepspeed   | 2048   | global_step=7, RunningAvgSamplesPerSec=1,000, CurrSamplesPerSec=2.5e2, MemAllocated=1GB | TRAINING RATE 512000 JOB step=7
+            # a number may end in grouping commas (Numbers.NUMBER: \\d[\\d,]*), so "1,000," is the running average
+            deepspeed   | 2048   | global_step=7, RunningAvgSamplesPerSec=1,000,, CurrSamplesPerSec=250 | TRAINING RATE 512000 JOB step=7
+            deepspeed   | 2048   | global_step=7, RunningAvgSamplesPerSec=1.0,, CurrSamplesPerSec=250 | none
+            deepspeed   | 2048   | global_step=7,  RunningAvgSamplesPerSec=1, CurrSamplesPerSec=250 | none
+            deepspeed   | 0      | fwd+bwd FLOPS per GPU = 3 * a / (b): 1.5e2 GFLOPS             | TRAINING - - GPU tflops=0.15
+            deepspeed   | 0      | fwd+bwd FLOPS per GPU = x: y: 2 PFLOPS                       | TRAINING - - GPU tflops=2000
+            deepspeed   | 0      | fwd+bwd FLOPS per GPU = x: 2 T FLOPS                          | none
+            # vLLM: prompt rate → prefill, generation rate → decode, whole engine
+            vllm        | 0      | Avg prompt throughput: 1,024.5 tokens/s, Avg generation throughput: 1e3 tokens/s, Running: 1 reqs | PREFILL RATE 1024.5 JOB; DECODE RATE 1000 JOB
+            vllm        | 0      | Avg prompt throughput: 5tokens/s, Avg generation throughput: 1 tokens/s | none
+            vllm        | 0      | Avg prompt throughput: -5 tokens/s, Avg generation throughput: 1 tokens/s | none
             # SGLang: decode rate, prefill tokens per batch
             sglang      | 0      | [TP0] Decode batch [77], #running-req: 1, gen throughput (token/s): 1.5e3, #queue-req: 0 | DECODE RATE 1500 JOB
             sglang      | 0      | Prefill batch. #new-seq: 1, #new-token: 64,                   | PREFILL DELTA 64 JOB
