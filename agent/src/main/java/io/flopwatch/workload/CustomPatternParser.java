@@ -35,7 +35,26 @@ public final class CustomPatternParser implements LineParser {
     private static final Pattern GROUP_NAME = Pattern.compile("\\(\\?<([A-Za-z][A-Za-z0-9_]*)>|\\\\k<([A-Za-z][A-Za-z0-9_]*)>");
 
     private final Pattern pattern;
-    private final Set<String> groups;
+    /** The pattern's matcher, reset per line (a parser follows one stream, in line order). */
+    private final Matcher matcher;
+    /** Each group of the pattern, or null when the pattern lacks it (then it is not looked up). */
+    private final Group stepGroup;
+    private final Group tokensPerSecondGroup;
+    private final Group tokensGroup;
+    private final Group stepTimeGroup;
+    private final Group samplesPerSecondGroup;
+    private final Group mfuGroup;
+    private final Group tflopsGroup;
+
+    /**
+     * A named group: Java's (camel case) name and, when {@link #groupNumbers} is certain of it, its
+     * number (0 otherwise), which {@link Matcher#start(int)} takes without the two map lookups that
+     * {@link Matcher#start(String)} makes on every call.
+     */
+    private record Group(String name, int number) {
+    }
+    /** Text every match starts with, or "" when none is known (see {@link #requiredPrefix}). */
+    private final String prefix;
     private final WorkloadPhase phase;
     private final ThroughputScope scope;
     private final ParserSettings settings;
@@ -79,7 +98,16 @@ public final class CustomPatternParser implements LineParser {
             throw new InputError(source, 0, 0, field,
                     "the pattern needs one of the named groups " + THROUGHPUT_GROUPS + "; it has " + found);
         }
-        this.groups = found;
+        java.util.Map<String, Integer> numbers = groupNumbers(rewritten.toString(), pattern.matcher("").groupCount());
+        this.stepGroup = javaName(found, "step", numbers);
+        this.tokensPerSecondGroup = javaName(found, "tokens_per_second", numbers);
+        this.tokensGroup = javaName(found, "tokens", numbers);
+        this.stepTimeGroup = javaName(found, "step_time_seconds", numbers);
+        this.samplesPerSecondGroup = javaName(found, "samples_per_second", numbers);
+        this.mfuGroup = javaName(found, "mfu_percent", numbers);
+        this.tflopsGroup = javaName(found, "tflops_per_gpu", numbers);
+        this.matcher = pattern.matcher("");
+        this.prefix = requiredPrefix(rewritten.toString());
         boolean direct = found.contains("tokens_per_second") || found.contains("tokens");
         boolean perStep = (found.contains("step_time_seconds") || found.contains("step"))
                 && settings.tokensPerStep().isPresent();
@@ -110,20 +138,126 @@ public final class CustomPatternParser implements LineParser {
         return sb.toString();
     }
 
-    private OptionalDouble group(Matcher m, String snake) {
-        if (!groups.contains(snake)) {
+    /**
+     * Literal text that starts every match of {@code regex}, so that a line without it can be
+     * passed over before the regular expression runs; "" when that is not certain. Only the
+     * simplest case is taken: the pattern begins with letters, digits, spaces or
+     * {@code _=:,;/#@<>'"-} (characters that are literal wherever they stand outside a
+     * class), the last of them dropped when a quantifier follows it, and the pattern has no
+     * {@code |} anywhere (an alternation could make the prefix optional).
+     */
+    static String requiredPrefix(String regex) {
+        if (regex.indexOf('|') >= 0) {
+            return "";
+        }
+        int i = 0;
+        while (i < regex.length() && literal(regex.charAt(i))) {
+            i++;
+        }
+        if (i < regex.length() && "*+?{".indexOf(regex.charAt(i)) >= 0) {
+            i = Math.max(0, i - 1); // "ab*": the b may be absent
+        }
+        return regex.substring(0, i);
+    }
+
+    private static boolean literal(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || " _=:,;/#@<>'\"-".indexOf(c) >= 0;
+    }
+
+    private static Group javaName(Set<String> found, String snake, java.util.Map<String, Integer> numbers) {
+        if (!found.contains(snake)) {
+            return null;
+        }
+        String name = camel(snake);
+        return new Group(name, numbers == null ? 0 : numbers.getOrDefault(name, 0));
+    }
+
+    /**
+     * The number of each named group, counting the capturing groups' opening parentheses in the
+     * pattern's text as java.util.regex numbers them; null when that count could be wrong. It
+     * steps over escapes ({@code \x}) and character classes (nested, with a {@code ]} first in a
+     * class taken literally, as java.util.regex does), and gives up on {@code \Q} quoting, on
+     * comments mode ({@code (?x)}, where {@code #} starts a comment) and on a parenthesis inside a
+     * class. Every remaining way to miscount only adds groups, so the count is checked against
+     * {@link Matcher#groupCount()}: when they differ the names are used.
+     */
+    static java.util.Map<String, Integer> groupNumbers(String regex, int groupCount) {
+        if (regex.contains("\\Q") || Pattern.compile("\\(\\?[a-zA-Z-]*x").matcher(regex).find()) {
+            return null;
+        }
+        java.util.Map<String, Integer> numbers = new java.util.HashMap<>();
+        int count = 0;
+        int depth = 0; // of character classes
+        int n = regex.length();
+        for (int i = 0; i < n; i++) {
+            char c = regex.charAt(i);
+            if (c == '\\') {
+                i++; // the escaped character
+            } else if (c == '[') {
+                depth++;
+                if (i + 1 < n && regex.charAt(i + 1) == '^') {
+                    i++;
+                }
+                if (i + 1 < n && regex.charAt(i + 1) == ']') {
+                    i++; // first in the class: a literal ]
+                }
+            } else if (depth > 0) {
+                if (c == ']') {
+                    depth--;
+                } else if (c == '(' || c == ')') {
+                    return null;
+                }
+            } else if (c == '(') {
+                if (i + 1 < n && regex.charAt(i + 1) != '?') {
+                    count++;
+                } else if (regex.startsWith("(?<", i) && i + 3 < n && Character.isLetter(regex.charAt(i + 3))) {
+                    count++;
+                    int close = regex.indexOf('>', i + 3);
+                    if (close < 0) {
+                        return null;
+                    }
+                    numbers.put(regex.substring(i + 3, close), count);
+                }
+            }
+        }
+        return count == groupCount ? numbers : null;
+    }
+
+    private OptionalDouble group(Matcher m, Group g) {
+        if (g == null) {
             return OptionalDouble.empty();
         }
-        return Numbers.parse(m.group(camel(snake)));
+        int from = g.number() > 0 ? m.start(g.number()) : m.start(g.name());
+        if (from < 0) {
+            return OptionalDouble.empty(); // the group took no part in the match
+        }
+        if (lineBytes != null) {
+            // Numbers.parse's fast path on the line's bytes, without a substring; anything it does not
+            // take (a byte outside its plain decimals, such as the '?' of a character beyond Latin-1)
+            // goes the general way on the group's text.
+            double v = Numbers.simpleDecimal(lineBytes, from, g.number() > 0 ? m.end(g.number()) : m.end(g.name()));
+            if (v == v) {
+                return OptionalDouble.of(v);
+            }
+        }
+        return Numbers.parse(m.group(g.name()));
     }
+
+    /** The matched line's Latin-1 bytes, one per character, or null when they are not (surrogate pairs). */
+    private byte[] lineBytes;
 
     @Override
     public List<ThroughputObservation> parse(String line, long nanoTime) {
-        Matcher m = pattern.matcher(line);
+        if (!line.contains(prefix)) {
+            return List.of(); // no match can start without it
+        }
+        Matcher m = matcher.reset(line);
         if (!m.find()) {
             return List.of();
         }
-        OptionalDouble step = group(m, "step");
+        byte[] b = line.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        lineBytes = b.length == line.length() ? b : null;
+        OptionalDouble step = group(m, stepGroup);
         ThroughputObservation o = tokens(m, step, nanoTime);
         if (o == null) {
             o = Parsers.noTokens(nanoTime, phase, scope);
@@ -131,11 +265,11 @@ public final class CustomPatternParser implements LineParser {
         if (step.isPresent() && step.getAsDouble() >= 0) {
             o = o.withStep((long) step.getAsDouble());
         }
-        OptionalDouble mfu = group(m, "mfu_percent");
+        OptionalDouble mfu = group(m, mfuGroup);
         if (mfu.isPresent() && mfu.getAsDouble() >= 0) {
             o = o.withSelfReportedMfu(mfu.getAsDouble() / 100.0);
         }
-        OptionalDouble tflops = group(m, "tflops_per_gpu");
+        OptionalDouble tflops = group(m, tflopsGroup);
         if (tflops.isPresent() && tflops.getAsDouble() >= 0) {
             o = o.withSelfReportedTflopsPerGpu(tflops.getAsDouble());
         }
@@ -143,21 +277,21 @@ public final class CustomPatternParser implements LineParser {
     }
 
     private ThroughputObservation tokens(Matcher m, OptionalDouble step, long nanoTime) {
-        OptionalDouble v = group(m, "tokens_per_second");
+        OptionalDouble v = group(m, tokensPerSecondGroup);
         if (v.isPresent()) {
             return of(nanoTime, TokenReading.RATE, v.getAsDouble());
         }
-        v = group(m, "tokens");
+        v = group(m, tokensGroup);
         if (v.isPresent()) {
             return of(nanoTime, TokenReading.CUMULATIVE, v.getAsDouble());
         }
-        v = group(m, "step_time_seconds");
+        v = group(m, stepTimeGroup);
         if (v.isPresent() && settings.tokensPerStep().isPresent()) {
             return v.getAsDouble() > 0
                     ? of(nanoTime, TokenReading.RATE, settings.tokensPerStep().getAsLong() / v.getAsDouble())
                     : null;
         }
-        v = group(m, "samples_per_second");
+        v = group(m, samplesPerSecondGroup);
         if (v.isPresent() && settings.sequenceLength().isPresent()) {
             return of(nanoTime, TokenReading.RATE, v.getAsDouble() * settings.sequenceLength().getAsLong());
         }

@@ -31,29 +31,60 @@ final class HfTrainerParser implements LineParser {
         this.sequenceLength = settings.sequenceLength();
     }
 
+    private static final byte[][] KEYS = {
+        Scan.ascii("num_input_tokens_seen"), Scan.ascii("train_tokens_per_second"),
+        Scan.ascii("train_samples_per_second"), Scan.ascii("step"),
+    };
+    private final double[] values = new double[KEYS.length];
+
+    /**
+     * On plain lines ({@link Scan}) the metric dict's keys are read from bytes, only the four used;
+     * other lines go through {@link KeyValues#parse}. {@code ScannerEquivalenceTest} holds the two
+     * paths to each other.
+     */
     @Override
     public List<ThroughputObservation> parse(String line, long nanoTime) {
         if (line.indexOf('{') < 0) {
             return List.of();
         }
+        byte[] b = Scan.plainBytes(line);
+        if (b == null) {
+            return parseWithMap(line, nanoTime);
+        }
+        KeyValues.scan(b, b.length, KEYS, values);
+        return observation(values[0], values[1], values[2], values[3], nanoTime);
+    }
+
+    /** The general path through {@link KeyValues#parse}: the reference, and the path for other lines. */
+    List<ThroughputObservation> parseWithMap(String line, long nanoTime) {
+        if (line.indexOf('{') < 0) {
+            return List.of();
+        }
         Map<String, Double> kv = KeyValues.parse(line);
+        return observation(kv.getOrDefault("num_input_tokens_seen", Double.NaN),
+                kv.getOrDefault("train_tokens_per_second", Double.NaN),
+                kv.getOrDefault("train_samples_per_second", Double.NaN), kv.getOrDefault("step", Double.NaN), nanoTime);
+    }
+
+    /** The reading from the keys' values (NaN: absent; KeyValues maps finite numbers only). */
+    private List<ThroughputObservation> observation(double tokensSeen, double tokensPerSecond, double samplesPerSecond,
+                                                    double step, long nanoTime) {
         ThroughputObservation o;
-        if (kv.containsKey("num_input_tokens_seen")) {
+        if (!Double.isNaN(tokensSeen)) {
             o = ThroughputObservation.of(nanoTime, WorkloadPhase.TRAINING, TokenReading.CUMULATIVE,
-                    kv.get("num_input_tokens_seen"), ThroughputScope.JOB);
-        } else if (kv.containsKey("train_tokens_per_second")) {
+                    tokensSeen, ThroughputScope.JOB);
+        } else if (!Double.isNaN(tokensPerSecond)) {
             o = ThroughputObservation.of(nanoTime, WorkloadPhase.TRAINING, TokenReading.RATE,
-                    kv.get("train_tokens_per_second"), ThroughputScope.GPU);
-        } else if (kv.containsKey("train_samples_per_second") && sequenceLength.isPresent()) {
+                    tokensPerSecond, ThroughputScope.GPU);
+        } else if (!Double.isNaN(samplesPerSecond) && sequenceLength.isPresent()) {
             o = ThroughputObservation.of(nanoTime, WorkloadPhase.TRAINING, TokenReading.RATE,
-                    kv.get("train_samples_per_second") * sequenceLength.getAsLong(), ThroughputScope.JOB);
+                    samplesPerSecond * sequenceLength.getAsLong(), ThroughputScope.JOB);
         } else {
             return List.of();
         }
         if (o.tokens() < 0) {
             return List.of();
         }
-        Double step = kv.get("step");
-        return List.of(step != null ? o.withStep(step.longValue()) : o);
+        return List.of(!Double.isNaN(step) ? o.withStep((long) step) : o);
     }
 }

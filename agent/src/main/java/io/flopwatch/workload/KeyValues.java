@@ -63,6 +63,85 @@ final class KeyValues {
         return out;
     }
 
+    /**
+     * {@link #parse} on a plain line's bytes ({@link Scan}) for the given keys only: {@code out[k]}
+     * becomes the value {@code parse} would map {@code keys[k]} to, or NaN where it would have none.
+     * The same walk as {@code parse} (every pair is stepped over the same way, so the pairs found
+     * are the same); only the numbers of the keys asked for are read. {@code ScannerEquivalenceTest}
+     * holds the two to each other.
+     */
+    static void scan(byte[] b, int n, byte[][] keys, double[] out) {
+        java.util.Arrays.fill(out, Double.NaN);
+        int i = 0;
+        while (i < n) {
+            byte c = b[i];
+            if (c == '\'' || c == '"') {
+                int j = i + 1;
+                while (j < n && Scan.isKey(b[j])) {
+                    j++;
+                }
+                if (j > i + 1 && j < n && (b[j] == '\'' || b[j] == '"')) {
+                    int k = Scan.skipSpaces(b, n, j + 1);
+                    if (k < n && b[k] == ':') {
+                        int end = number(b, n, Scan.skipSpaces(b, n, k + 1), key(b, i + 1, j, keys), out);
+                        if (end > 0) {
+                            i = end;
+                            continue;
+                        }
+                    }
+                }
+                i++;
+            } else if (Scan.isKey(c) && (i == 0 || !Scan.isKey(b[i - 1]))) {
+                int j = i;
+                while (j < n && Scan.isKey(b[j])) {
+                    j++;
+                }
+                if (j < n && b[j] == '=') {
+                    int end = number(b, n, Scan.skipSpaces(b, n, j + 1), key(b, i, j, keys), out);
+                    if (end > 0) {
+                        i = end;
+                        continue;
+                    }
+                }
+                i = j;
+            } else {
+                i++;
+            }
+        }
+    }
+
+    /** Which of {@code keys} is {@code b[from, to)}, or -1. */
+    private static int key(byte[] b, int from, int to, byte[][] keys) {
+        for (int k = 0; k < keys.length; k++) {
+            if (Scan.equals(b, from, to, keys[k])) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** {@link #number(String, Matcher, int, String, Map)} on bytes, reading the value only for a key asked for. */
+    private static int number(byte[] b, int n, int at, int key, double[] out) {
+        if (at >= n) {
+            return -1;
+        }
+        int end = Scan.numberEnd(b, n, at);
+        if (end < 0) {
+            return -1;
+        }
+        if (end < n && (Scan.isWord(b[end]) || b[end] == '.')) {
+            return -1; // runs on into a word: not a number
+        }
+        if (key >= 0) {
+            double v = Numbers.parse(b, at, end);
+            if (!Double.isNaN(v)) {
+                out[key] = v;
+            }
+        }
+        return end;
+    }
+
+
     /** Reads a number at {@code at} into {@code out} under {@code key}; its end, or -1 when there is none. */
     private static int number(String line, Matcher number, int at, String key, Map<String, Double> out) {
         if (at >= line.length()) {

@@ -28,36 +28,74 @@ final class LightningParser implements LineParser {
         this.sequenceLength = settings.sequenceLength();
     }
 
+    private static final byte[][] KEYS = {
+        Scan.ascii("items_per_sec"), Scan.ascii("device/items_per_sec"), Scan.ascii("samples_per_sec"),
+        Scan.ascii("device/samples_per_sec"), Scan.ascii("device/mfu"), Scan.ascii("device/flops_per_sec"),
+        Scan.ascii("step"),
+    };
+    private final double[] values = new double[KEYS.length];
+
+    /**
+     * On plain lines ({@link Scan}) the metrics' keys are read from bytes, only the seven used;
+     * other lines go through {@link KeyValues#parse}. {@code ScannerEquivalenceTest} holds the two
+     * paths to each other.
+     */
     @Override
     public List<ThroughputObservation> parse(String line, long nanoTime) {
         if (!line.contains("_per_sec") && !line.contains("device/mfu")) {
             return List.of();
         }
+        byte[] b = Scan.plainBytes(line);
+        if (b == null) {
+            return parseWithMap(line, nanoTime);
+        }
+        KeyValues.scan(b, b.length, KEYS, values);
+        return observation(values, nanoTime);
+    }
+
+    /** The general path through {@link KeyValues#parse}: the reference, and the path for other lines. */
+    List<ThroughputObservation> parseWithMap(String line, long nanoTime) {
+        if (!line.contains("_per_sec") && !line.contains("device/mfu")) {
+            return List.of();
+        }
         Map<String, Double> kv = KeyValues.parse(line);
+        double[] v = new double[KEYS.length];
+        for (int k = 0; k < KEYS.length; k++) {
+            v[k] = kv.getOrDefault(new String(KEYS[k], java.nio.charset.StandardCharsets.US_ASCII), Double.NaN);
+        }
+        return observation(v, nanoTime);
+    }
+
+    /** The reading from the values of {@link #KEYS}, in that order (NaN: absent; KeyValues maps finite numbers only). */
+    private List<ThroughputObservation> observation(double[] v, long nanoTime) {
+        double itemsPerSec = v[0];
+        double deviceItemsPerSec = v[1];
+        double samplesPerSec = v[2];
+        double deviceSamplesPerSec = v[3];
+        double mfu = v[4];
+        double flops = v[5];
+        double step = v[6];
         ThroughputObservation o = null;
-        if (kv.containsKey("items_per_sec")) {
-            o = rate(nanoTime, kv.get("items_per_sec"), ThroughputScope.JOB);
-        } else if (kv.containsKey("device/items_per_sec")) {
-            o = rate(nanoTime, kv.get("device/items_per_sec"), ThroughputScope.GPU);
-        } else if (sequenceLength.isPresent() && kv.containsKey("samples_per_sec")) {
-            o = rate(nanoTime, kv.get("samples_per_sec") * sequenceLength.getAsLong(), ThroughputScope.JOB);
-        } else if (sequenceLength.isPresent() && kv.containsKey("device/samples_per_sec")) {
-            o = rate(nanoTime, kv.get("device/samples_per_sec") * sequenceLength.getAsLong(), ThroughputScope.GPU);
+        if (!Double.isNaN(itemsPerSec)) {
+            o = rate(nanoTime, itemsPerSec, ThroughputScope.JOB);
+        } else if (!Double.isNaN(deviceItemsPerSec)) {
+            o = rate(nanoTime, deviceItemsPerSec, ThroughputScope.GPU);
+        } else if (sequenceLength.isPresent() && !Double.isNaN(samplesPerSec)) {
+            o = rate(nanoTime, samplesPerSec * sequenceLength.getAsLong(), ThroughputScope.JOB);
+        } else if (sequenceLength.isPresent() && !Double.isNaN(deviceSamplesPerSec)) {
+            o = rate(nanoTime, deviceSamplesPerSec * sequenceLength.getAsLong(), ThroughputScope.GPU);
         }
         if (o == null) {
             o = Parsers.noTokens(nanoTime, WorkloadPhase.TRAINING, ThroughputScope.GPU);
         }
-        Double mfu = kv.get("device/mfu");
-        if (mfu != null && mfu >= 0) {
+        if (mfu >= 0) {
             o = o.withSelfReportedMfu(mfu);
         }
-        Double flops = kv.get("device/flops_per_sec");
-        if (flops != null && flops >= 0) {
+        if (flops >= 0) {
             o = o.withSelfReportedTflopsPerGpu(flops / 1e12);
         }
-        Double step = kv.get("step");
-        if (step != null) {
-            o = o.withStep(step.longValue());
+        if (!Double.isNaN(step)) {
+            o = o.withStep((long) step);
         }
         return Parsers.informative(o) ? List.of(o) : List.of();
     }

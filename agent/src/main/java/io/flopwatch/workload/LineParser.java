@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Turns one complete log line into what it says about throughput. A parser may keep state from
  * earlier lines (nanoGPT prints its tokens per iteration once, at start), so use one instance per
- * followed log stream, in line order. Lines it does not recognise give an empty list; a parser
+ * followed log stream, in line order, from one thread at a time (parsers also reuse buffers and
+ * matchers between lines). Lines it does not recognise give an empty list; a parser
  * never throws on a line.
  */
 public interface LineParser {

@@ -1,7 +1,6 @@
 package io.flopwatch.workload;
 
 import java.util.List;
-import java.util.OptionalDouble;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,22 +30,94 @@ final class SglangLogParser implements LineParser {
     private static final Pattern PREFILL = Pattern.compile(
             "Prefill batch(?: \\[\\d+\\])?[.,].*?#new-token: (\\d+)");
 
+    private static final byte[] DECODE_TEXT = Scan.ascii("Decode batch");
+    private static final byte[] PREFILL_TEXT = Scan.ascii("Prefill batch");
+    private static final byte[] GEN_TEXT = Scan.ascii("gen throughput (token/s): ");
+    private static final byte[] NEW_TOKEN_TEXT = Scan.ascii("#new-token: ");
+
+    /**
+     * A hand scanner of {@link #DECODE} and {@link #PREFILL} on plain lines ({@link Scan}), held to
+     * the regular expressions by {@code ScannerEquivalenceTest}; other lines go to
+     * {@link #parseWithRegex}.
+     */
     @Override
     public List<ThroughputObservation> parse(String line, long nanoTime) {
+        if (line.indexOf(" batch") < 0) {
+            return List.of();
+        }
+        byte[] b = Scan.plainBytes(line);
+        if (b == null) {
+            return parseWithRegex(line, nanoTime);
+        }
+        int n = b.length;
+        for (int s = Scan.indexOf(b, n, DECODE_TEXT, 0); s >= 0; s = Scan.indexOf(b, n, DECODE_TEXT, s + 1)) {
+            int rest = afterBatch(b, n, s + DECODE_TEXT.length);
+            if (rest < 0) {
+                continue;
+            }
+            for (int g = Scan.indexOf(b, n, GEN_TEXT, rest); g >= 0; g = Scan.indexOf(b, n, GEN_TEXT, g + 1)) {
+                int v = g + GEN_TEXT.length;
+                int e = Scan.numberEnd(b, n, v);
+                if (e >= 0) {
+                    return decode(Numbers.parse(b, v, e), nanoTime);
+                }
+            }
+        }
+        for (int s = Scan.indexOf(b, n, PREFILL_TEXT, 0); s >= 0; s = Scan.indexOf(b, n, PREFILL_TEXT, s + 1)) {
+            int rest = afterBatch(b, n, s + PREFILL_TEXT.length);
+            if (rest < 0) {
+                continue;
+            }
+            for (int t = Scan.indexOf(b, n, NEW_TOKEN_TEXT, rest); t >= 0; t = Scan.indexOf(b, n, NEW_TOKEN_TEXT, t + 1)) {
+                int v = t + NEW_TOKEN_TEXT.length;
+                int e = Scan.digitsEnd(b, n, v);
+                if (e > v) {
+                    long tokens = Scan.digits(b, v, e);
+                    return tokens < 0 ? parseWithRegex(line, nanoTime) : prefill(tokens, nanoTime);
+                }
+            }
+        }
+        return List.of();
+    }
+
+    /**
+     * After "Decode batch" or "Prefill batch": {@code (?: \[\d+\])?[.,]}, where the bracket is
+     * taken when it is complete (leaving it out cannot help, a space is not {@code [.,]}); the
+     * index after it, or -1.
+     */
+    private static int afterBatch(byte[] b, int n, int i) {
+        if (i + 1 < n && b[i] == ' ' && b[i + 1] == '[') {
+            int d = Scan.digitsEnd(b, n, i + 2);
+            if (d > i + 2 && d < n && b[d] == ']') {
+                i = d + 1;
+            }
+        }
+        return i < n && (b[i] == '.' || b[i] == ',') ? i + 1 : -1;
+    }
+
+    /** The regular expressions: the reference, and the path for lines the scanner does not take. */
+    List<ThroughputObservation> parseWithRegex(String line, long nanoTime) {
         Matcher d = DECODE.matcher(line);
         if (d.find()) {
-            OptionalDouble v = Numbers.parse(d.group(1));
-            if (v.isEmpty() || v.getAsDouble() < 0) {
-                return List.of();
-            }
-            return List.of(ThroughputObservation.of(nanoTime, WorkloadPhase.DECODE, TokenReading.RATE,
-                    v.getAsDouble(), ThroughputScope.JOB));
+            return decode(Numbers.parse(d.group(1)).orElse(Double.NaN), nanoTime);
         }
         Matcher p = PREFILL.matcher(line);
         if (p.find()) {
-            return List.of(ThroughputObservation.of(nanoTime, WorkloadPhase.PREFILL, TokenReading.DELTA,
-                    Long.parseLong(p.group(1)), ThroughputScope.JOB));
+            return prefill(Long.parseLong(p.group(1)), nanoTime);
         }
         return List.of();
+    }
+
+    private static List<ThroughputObservation> decode(double tokensPerSecond, long nanoTime) {
+        if (Double.isNaN(tokensPerSecond) || tokensPerSecond < 0) {
+            return List.of();
+        }
+        return List.of(ThroughputObservation.of(nanoTime, WorkloadPhase.DECODE, TokenReading.RATE,
+                tokensPerSecond, ThroughputScope.JOB));
+    }
+
+    private static List<ThroughputObservation> prefill(long tokens, long nanoTime) {
+        return List.of(ThroughputObservation.of(nanoTime, WorkloadPhase.PREFILL, TokenReading.DELTA, tokens,
+                ThroughputScope.JOB));
     }
 }

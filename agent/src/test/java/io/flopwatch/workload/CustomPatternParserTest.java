@@ -75,4 +75,40 @@ class CustomPatternParserTest {
         assertTrue(e.problem().contains(problem.strip()), e.getMessage());
         assertTrue(e.getMessage().startsWith(SRC + ": " + FIELD + ": "), e.getMessage());
     }
+
+    // Group numbers counted from the pattern's text: java.util.regex numbers capturing groups by
+    // their opening parenthesis, left to right (java.util.regex.Pattern, "Groups and capturing");
+    // "-" where the count is not certain and the names are looked up instead. Each row's input
+    // matches, and the numbers are checked against the names there too.
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            step (?<step>\\d+) .*tokens_per_second=(?<tokensPerSecond>[0-9.]+) | step 3 x tokens_per_second=4.5 | step=1 tokensPerSecond=2
+            (a)(?:b)(?<step>c)(?=d)(?<!e)(?<tokens>d)                       | abcd                            | step=2 tokens=3
+            \\((?<step>\\d+)\\)                                                | (12)                            | step=1
+            []](?<step>x)(y)                                                 | ]xy                             | step=1
+            [^]a](?<step>x)                                                  | bx                              | step=1
+            [[a]b](?<step>x)                                                 | bx                              | step=1
+            []()](?<step>x)                                                  | (x                              | -
+            \\Q(\\E(?<step>x)                                                  | (x                              | -
+            `(?x) ( (?<step>x) ) # (`                                        | x                               | -
+            """)
+    void groupNumbersAreCountedWhenCertain(String regex, String input, String expected) {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        java.util.Map<String, Integer> got = CustomPatternParser.groupNumbers(regex, p.matcher("").groupCount());
+        if (expected.equals("-")) {
+            assertEquals(null, got);
+            return;
+        }
+        java.util.Map<String, Integer> want = new java.util.TreeMap<>();
+        for (String kv : expected.split(" ")) {
+            want.put(kv.substring(0, kv.indexOf('=')), Integer.parseInt(kv.substring(kv.indexOf('=') + 1)));
+        }
+        assertEquals(want, new java.util.TreeMap<>(got));
+        java.util.regex.Matcher m = p.matcher(input);
+        assertTrue(m.find(), input);
+        for (var e : want.entrySet()) {
+            assertEquals(m.start(e.getKey()), m.start(e.getValue()), e.getKey());
+            assertEquals(m.end(e.getKey()), m.end(e.getValue()), e.getKey());
+        }
+    }
 }
