@@ -22,6 +22,7 @@ public final class LogThroughputSource implements ThroughputSource {
     private final Supplier<LineParser> parsers;
     private final Ticker ticker;
     private final Map<Path, LineParser> parserByPath = new HashMap<>();
+    private long rejectedLines;
 
     public LogThroughputSource(String name, LogTailer tailer, Supplier<LineParser> parsers, Ticker ticker) {
         this.name = Objects.requireNonNull(name, "name");
@@ -45,7 +46,14 @@ public final class LogThroughputSource implements ThroughputSource {
         List<ThroughputObservation> out = new ArrayList<>();
         for (LogTailer.Line line : lines) {
             LineParser p = parserByPath.computeIfAbsent(line.path(), k -> parsers.get());
-            out.addAll(p.parse(line.text(), now));
+            try {
+                out.addAll(p.parse(line.text(), now));
+            } catch (RuntimeException e) {
+                // A line whose numbers match the format but cannot be a reading (a count of 2^63
+                // or more, a negative token total, a rate made infinite by a zero step time) must
+                // cost that line only: the others of this poll are already read from the file.
+                rejectedLines++;
+            }
         }
         return out;
     }
@@ -61,6 +69,7 @@ public final class LogThroughputSource implements ThroughputSource {
         m.put("files_opened", t.filesOpened());
         m.put("truncations", t.truncations());
         m.put("read_errors", t.readErrors());
+        m.put("rejected_lines", rejectedLines);
         return m;
     }
 

@@ -40,4 +40,27 @@ class LogThroughputSourceTest {
             assertEquals(3, src.tailerStats().lines(), "header + two iteration lines");
         }
     }
+
+    @Test
+    void aLineWhoseValuesCannotBeAReadingIsCountedAndTheOthersStillCount() throws IOException {
+        FakeTicker ticker = new FakeTicker();
+        Path log = dir.resolve("trainer.log");
+        Files.writeString(log, "");
+        LogTailer tailer = LogTailer.open(List.of(log.toString()),
+                LogTailer.Options.DEFAULTS.withStartAtEnd(false), ticker);
+        try (LogThroughputSource src = new LogThroughputSource("hf", tailer,
+                () -> LogFormat.HF_TRAINER.newParser(ParserSettings.NONE), ticker)) {
+            src.poll();
+            // HF Trainer's running total of input tokens cannot be negative (Trainer counts
+            // tokens seen); the line matches the format, so the parser turns it down by throwing
+            Files.writeString(log, """
+                    {'loss': 2.3, 'epoch': 0.1, 'num_input_tokens_seen': -5}
+                    {'loss': 2.2, 'epoch': 0.2, 'num_input_tokens_seen': 8388608}
+                    """, UTF_8, StandardOpenOption.APPEND);
+            List<ThroughputObservation> got = src.poll();
+            assertEquals(1, got.size(), "the valid line after the rejected one still counts");
+            assertEquals(8388608, got.get(0).tokens(), 1e-9);
+            assertEquals(1L, src.events().get("rejected_lines"));
+        }
+    }
 }
