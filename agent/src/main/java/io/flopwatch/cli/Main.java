@@ -3,6 +3,9 @@ package io.flopwatch.cli;
 import io.flopwatch.config.InputError;
 import io.flopwatch.nvml.NvmlUnavailableException;
 import java.io.PrintWriter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,10 +18,32 @@ import picocli.CommandLine.Command;
         name = "flopwatch",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Live model FLOPs utilization (MFU) and bottleneck diagnosis for GPU nodes.",
-        subcommands = {RunCommand.class, DemoCommand.class, SnapshotCommand.class, TopCommand.class, DoctorCommand.class,
-            FlopsCommand.class, MfuCommand.class, RooflineCommand.class, CuptiCommand.class, CommandLine.HelpCommand.class})
+        description = "Live model FLOPs utilization (MFU) and bottleneck diagnosis for GPU nodes.")
 public final class Main implements Runnable {
+
+    /**
+     * The subcommands by name, in the order the usage lists them. They are added in code rather
+     * than by {@code @Command(subcommands = …)}: picocli reflects over every class it is given,
+     * and {@code flopwatch run} (the daemon) need not pay for the other eight at every start
+     * ({@link #commandLine(String...)}; docs/BENCHMARKS.md, section 5). MainTest checks each
+     * name against the class's own {@code @Command(name)}.
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("run", RunCommand.class);
+        m.put("demo", DemoCommand.class);
+        m.put("snapshot", SnapshotCommand.class);
+        m.put("top", TopCommand.class);
+        m.put("doctor", DoctorCommand.class);
+        m.put("flops", FlopsCommand.class);
+        m.put("mfu", MfuCommand.class);
+        m.put("roofline", RooflineCommand.class);
+        m.put("cupti", CuptiCommand.class);
+        m.put("help", CommandLine.HelpCommand.class);
+        return Collections.unmodifiableMap(m);
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,14 +54,26 @@ public final class Main implements Runnable {
 
     /** Runs one command line; used by {@link #main} and by tests that capture the output. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = commandLine();
+        CommandLine cli = commandLine(args);
         cli.setOut(out);
         cli.setErr(err);
         return cli.execute(args);
     }
 
-    static CommandLine commandLine() {
+    /**
+     * The command line for {@code args}: when the first argument names a subcommand (other than
+     * {@code help}, which lists its siblings), only that one is registered, since picocli parses
+     * nothing of the others for it; otherwise (no subcommand, a root option, a typo that deserves
+     * suggestions, {@code help}) all of them.
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        if (SUBCOMMANDS.containsKey(first) && !first.equals("help")) {
+            cli.addSubcommand(first, SUBCOMMANDS.get(first));
+        } else {
+            SUBCOMMANDS.forEach(cli::addSubcommand);
+        }
         cli.setExecutionExceptionHandler(Main::handleExecutionException);
         // picocli's own usage errors already exit with 2 (ExitStatus.USAGE).
         return cli;
