@@ -49,7 +49,23 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("run") || args[0].equals("demo"))) {
+            initLoggingInBackground();
+        }
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * The daemon logs from its first seconds on; setting up logback (its classes, this JVM's
+     * first ServiceLoader scan of the jar) takes a tenth of a second that can overlap with
+     * parsing the command line and the configuration on the main thread instead of following
+     * them. SLF4J makes concurrent first use safe: a logger asked for meanwhile replays its
+     * events once logback is ready.
+     */
+    private static void initLoggingInBackground() {
+        Thread t = new Thread(org.slf4j.LoggerFactory::getILoggerFactory, "flopwatch-log-init");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Runs one command line; used by {@link #main} and by tests that capture the output. */

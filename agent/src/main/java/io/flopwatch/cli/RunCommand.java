@@ -84,7 +84,7 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String implementation = Main.class.getPackage().getImplementationVersion();
         String version = implementation == null ? "dev" : implementation;
-        Daemon daemon = new Daemon(cfg -> new Agent(cfg, opener(cfg), Ticker.system(), out, version),
+        Daemon daemon = new Daemon(cfg -> new Agent(cfg, new EarlyNvmlOpener(opener(cfg)), Ticker.system(), out, version),
                 reload == null ? () -> c : reload, SystemdNotifier.fromEnvironment(),
                 WatchdogPolicy.watchdogTimeout(System.getenv(), ProcessHandle.current().pid()), Ticker.system());
         CountDownLatch stopped = new CountDownLatch(1);
