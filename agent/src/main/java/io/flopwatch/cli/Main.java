@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -70,6 +71,15 @@ public final class Main implements Runnable {
 
     /** Runs one command line; used by {@link #main} and by tests that capture the output. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        Optional<RunCommand> run = RunCommand.simpleInvocation(args);
+        if (run.isPresent()) {
+            // The daemon's own start, without building picocli's model (RunCommand.simpleInvocation).
+            try {
+                return run.get().call(out);
+            } catch (Exception e) {
+                return handleExecutionException(e, err);
+            }
+        }
         CommandLine cli = commandLine(args);
         cli.setOut(out);
         cli.setErr(err);
@@ -96,7 +106,10 @@ public final class Main implements Runnable {
     }
 
     private static int handleExecutionException(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
-        PrintWriter err = cli.getErr();
+        return handleExecutionException(ex, cli.getErr());
+    }
+
+    private static int handleExecutionException(Exception ex, PrintWriter err) {
         if (ex instanceof InputError) {
             err.println("flopwatch: " + ex.getMessage());
             return ExitStatus.BAD_INPUT.code();

@@ -23,9 +23,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code flopwatch run}: the daemon. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = RunCommand.NAME, mixinStandardHelpOptions = true,
         description = "Run the agent: sample every GPU, analyze, serve /metrics, write log lines, push OTLP.")
 public final class RunCommand implements Callable<Integer> {
+
+    static final String NAME = "run";
 
     /** Where {@code run} looks for its config when {@code --config} is not given. */
     static final Path DEFAULT_CONFIG = Path.of("/etc/flopwatch/flopwatch.yaml");
@@ -44,7 +46,57 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return runAgent(spec, load(), durationSeconds, false, this::load);
+        return call(spec.commandLine().getOut());
+    }
+
+    /** Runs the agent, its "serving …" line to {@code out}. */
+    Integer call(PrintWriter out) throws Exception {
+        return runAgent(out, load(), durationSeconds, false, this::load);
+    }
+
+    /**
+     * The command as picocli would set it up for {@code args}, when they are {@code run} with
+     * nothing but {@code --config FILE} and {@code --duration SECONDS} (each at most once, as
+     * {@code --opt value} or {@code --opt=value}): how systemd, the container and scripts start
+     * the daemon. Anything else (help, a repeated or unknown option, a value picocli might read
+     * differently: one that starts with {@code -} or {@code @}, a duration that is not a plain
+     * decimal) is left to picocli: empty.
+     *
+     * <p>Why: building picocli's model costs the daemon a quarter of a second at every start
+     * (its jar's classes are Java 5 class files, which the JVM verifies the slow way and cannot
+     * put into a class-data sharing archive; docs/BENCHMARKS.md, section 5). RunCommandArgsTest
+     * checks that each invocation taken here gives the fields picocli gives.
+     */
+    static Optional<RunCommand> simpleInvocation(String... args) {
+        if (args.length == 0 || !args[0].equals(NAME)) {
+            return Optional.empty();
+        }
+        RunCommand r = new RunCommand();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            String option = eq < 0 ? a : a.substring(0, eq);
+            String value;
+            if (eq >= 0) {
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                return Optional.empty();
+            }
+            if (value.isEmpty() || value.startsWith("-") || value.startsWith("@")) {
+                return Optional.empty();
+            }
+            if (option.equals("--config") && r.config == null) {
+                r.config = Path.of(value);
+            } else if (option.equals("--duration") && r.durationSeconds == null
+                    && value.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
+                r.durationSeconds = Double.valueOf(value);
+            } else {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(r);
     }
 
     private AgentConfig load() {
@@ -79,9 +131,8 @@ public final class RunCommand implements Callable<Integer> {
      *
      * @param reload reads the configuration again for SIGHUP; null: SIGHUP is not handled (demo)
      */
-    static int runAgent(CommandLine.Model.CommandSpec spec, AgentConfig c, Double durationSeconds, boolean demo,
+    static int runAgent(PrintWriter out, AgentConfig c, Double durationSeconds, boolean demo,
                         java.util.function.Supplier<AgentConfig> reload) throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         String implementation = Main.class.getPackage().getImplementationVersion();
         String version = implementation == null ? "dev" : implementation;
         Daemon daemon = new Daemon(cfg -> new Agent(cfg, new EarlyNvmlOpener(opener(cfg)), Ticker.system(), out, version),
