@@ -36,6 +36,19 @@ final class EarlyNvmlOpener implements NvmlOpener {
         t.start();
     }
 
+    /**
+     * Gives the early session back when nobody took it: the agent failed to build (a port in
+     * use) or stopped before its sampler's first cycle. Closed as soon as its open finishes, so
+     * that NVML's init count, and the simulated library, are not held by a session no one
+     * will close. A session already taken belongs to the sampler, which closes it.
+     */
+    void discard() {
+        CompletableFuture<NvmlSession> f = first.getAndSet(null);
+        if (f != null) {
+            f.thenAccept(NvmlSession::close);
+        }
+    }
+
     @Override
     public NvmlSession open() {
         CompletableFuture<NvmlSession> f = first.getAndSet(null);

@@ -51,20 +51,26 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         if (args.length > 0 && (args[0].equals("run") || args[0].equals("demo"))) {
-            initLoggingInBackground();
+            warmUpInBackground();
         }
         System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
     /**
-     * The daemon logs from its first seconds on; setting up logback (its classes, this JVM's
-     * first ServiceLoader scan of the jar) takes a tenth of a second that can overlap with
-     * parsing the command line and the configuration on the main thread instead of following
-     * them. SLF4J makes concurrent first use safe: a logger asked for meanwhile replays its
-     * events once logback is ready.
+     * Two pieces of the daemon's start that need nothing from the main thread run beside it
+     * (docs/BENCHMARKS.md, section 5): the JDK's locale data, which the first Jackson mapper
+     * (reading the configuration) needs for its RFC 1123 date format, {@code new
+     * SimpleDateFormat(…, Locale.US)}, and which takes the JDK a tenth of a second or more to
+     * load (CLDR, calendars, time zones); then logback (its classes, a ServiceLoader scan of
+     * the jar), first used once the agent is built. Both are thread-safe to initialise
+     * concurrently: the JDK's locale providers by design, SLF4J by replaying whatever a logger
+     * asked for meanwhile logs once logback is ready.
      */
-    private static void initLoggingInBackground() {
-        Thread t = new Thread(org.slf4j.LoggerFactory::getILoggerFactory, "flopwatch-log-init");
+    private static void warmUpInBackground() {
+        Thread t = new Thread(() -> {
+            new java.text.SimpleDateFormat("EEE, dd MMM yyyy HH:mm:ss zzz", java.util.Locale.US);
+            org.slf4j.LoggerFactory.getILoggerFactory();
+        }, "flopwatch-warm-up");
         t.setDaemon(true);
         t.start();
     }

@@ -14,6 +14,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -135,7 +137,22 @@ public final class RunCommand implements Callable<Integer> {
                         java.util.function.Supplier<AgentConfig> reload) throws Exception {
         String implementation = Main.class.getPackage().getImplementationVersion();
         String version = implementation == null ? "dev" : implementation;
-        Daemon daemon = new Daemon(cfg -> new Agent(cfg, new EarlyNvmlOpener(opener(cfg)), Ticker.system(), out, version),
+        // Each agent's first NVML session opens while the agent is built (EarlyNvmlOpener). The
+        // daemon builds a new agent only after closing the previous one, so by then an early
+        // session the previous sampler never took can go; so can one whose agent failed to build.
+        List<EarlyNvmlOpener> early = new ArrayList<>();
+        Daemon daemon = new Daemon(cfg -> {
+            early.forEach(EarlyNvmlOpener::discard);
+            early.clear();
+            EarlyNvmlOpener opener = new EarlyNvmlOpener(opener(cfg));
+            early.add(opener);
+            try {
+                return new Agent(cfg, opener, Ticker.system(), out, version);
+            } catch (Exception | Error e) {
+                opener.discard();
+                throw e;
+            }
+        },
                 reload == null ? () -> c : reload, SystemdNotifier.fromEnvironment(),
                 WatchdogPolicy.watchdogTimeout(System.getenv(), ProcessHandle.current().pid()), Ticker.system());
         CountDownLatch stopped = new CountDownLatch(1);
@@ -160,6 +177,7 @@ public final class RunCommand implements Callable<Integer> {
                         out.flush();
                     });
         } finally {
+            early.forEach(EarlyNvmlOpener::discard); // the agent is closed: an untaken session goes too
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

@@ -82,6 +82,36 @@ class EarlyNvmlOpenerTest {
     }
 
     @Test
+    void anUntakenSessionIsClosedWhenDiscarded() throws Exception {
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        NvmlSession control = (NvmlSession) Proxy.newProxyInstance(NvmlSession.class.getClassLoader(),
+                new Class<?>[] {NvmlSession.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                        closed.countDown();
+                        return null;
+                    }
+                    throw new AssertionError("only close is expected, not " + method.getName());
+                });
+        NvmlSession fresh = session("fresh");
+        CountingOpener opener = new CountingOpener(control, fresh);
+        EarlyNvmlOpener early = new EarlyNvmlOpener(opener);
+
+        early.discard();
+
+        assertTrue(closed.await(10, java.util.concurrent.TimeUnit.SECONDS), "the early session was never closed");
+        assertSame(fresh, early.open(), "after a discard every open is a fresh one");
+        early.discard(); // nothing left to give back: no second close
+    }
+
+    @Test
+    void aTakenSessionIsNotTheDiscardsToClose() {
+        NvmlSession control = session("control"); // any call on it, close included, fails the test
+        EarlyNvmlOpener early = new EarlyNvmlOpener(new CountingOpener(control));
+        assertSame(control, early.open());
+        early.discard();
+    }
+
+    @Test
     void anInterruptWhileWaitingIsKeptNotLost() throws Exception {
         NvmlSession control = session("control");
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
