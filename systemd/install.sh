@@ -110,7 +110,7 @@ do_uninstall() {
     fi
     remove "$pristine"
     local archive
-    for archive in "$DESTDIR$cachedir"/flopwatch-*; do
+    for archive in "$DESTDIR$cachedir"/flopwatch*; do
         [[ -e $archive ]] && remove "${archive#"$DESTDIR"}"
     done
     prune "$cachedir" "$(dirname "$cachedir")"

@@ -211,6 +211,6 @@ class LauncherTest {
         env.remove("FLOPWATCH_CDS_DIR");
         ShellRun r = launch(e);
         assertEquals(0, r.exitCode(), r.output());
-        assertTrue(r.output().contains("class-data archive " + cacheDirectory + "/flopwatch-"), r.output());
+        assertTrue(r.output().contains("class-data archive " + cacheDirectory + "/flopwatch_"), r.output());
     }
 }
