@@ -43,8 +43,12 @@ sim_lib=native-bindings/target/classes/linux-x86-64/libnvidia-ml-sim.so
 [[ -f $sim_lib ]] || { echo "bench: $sim_lib not built" >&2; exit 1; }
 demo=config/scenarios/demo-8x-h100-training.scenario
 node_exporter=$pkgs/usr/bin/prometheus-node-exporter
-# The launcher's JVM flags (./flopwatch), so the agent is measured as users run it.
-jvm_flags=$(sed -n '/^exec "\$java_bin"/,/-jar/p' flopwatch | grep -oE '(^| )-[XD][^ ]*' | tr -d ' ' | tr '\n' ' ')
+# The launcher's JVM flags (./flopwatch), for the sides that run a class of the jar rather
+# than the agent; the agent itself is started through the launcher, as users run it.
+jvm_flags=$(sed -n '/^jvm_flags=(/,/^)/p' flopwatch | grep -oE '(^| )-[XD][^ ]*' | tr -d ' ' | tr '\n' ' ')
+[[ -n $jvm_flags ]] || { echo "bench: no jvm_flags=( ... ) block in ./flopwatch" >&2; exit 1; }
+# Its class-data sharing archive (FLOPWATCH_CDS), kept apart from the user's own cache.
+export FLOPWATCH_JAR=$here/$jar FLOPWATCH_CDS_DIR=$here/$out/cds
 bench_cp="$jar:$out/classes"
 results=$out/results.txt
 : > "$results"
@@ -58,6 +62,11 @@ trap cleanup EXIT
 
 note "machine nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)\" jdk=\"$(java -version 2>&1 | head -1 | tr -d '"')\" python=\"$(python3 -V)\" quick=${quick:-no}"
 note "jvm_flags $jvm_flags"
+# The archive the launcher uses, made once here (as systemd/install.sh does at install time).
+rm -rf "$out/cds"
+if want overhead || want scrape || want startup || want scaling; then
+  FLOPWATCH_CDS=create ./flopwatch >&2 || echo "bench: no class-data archive; the agent runs without" >&2
+fi
 
 # scenario DEVICES PROCESSES: a generated scenario file (bench/make_scenario.py)
 scenario() {
@@ -81,12 +90,13 @@ agent_config() {
   echo "$f"
 }
 
-# start_agent PORT INTERVAL SCENARIO [EXTRA_JVM_FLAGS]: prints the JVM's pid
+# start_agent PORT INTERVAL SCENARIO [EXTRA_JVM_FLAGS] [CDS]: prints the JVM's pid. The
+# launcher execs the JVM, so the pid is the JVM's; CDS is its FLOPWATCH_CDS (default: use the
+# archive bench/run.sh made first, as an installed agent does).
 start_agent() {
   local cfg
   cfg=$(agent_config "$1" "$2" "$3")
-  # shellcheck disable=SC2086
-  java $jvm_flags ${4:-} -jar "$jar" run --config "$cfg" > "$out/run/agent-$1.out" 2>&1 &
+  FLOPWATCH_CDS=${5:-auto} FLOPWATCH_JAVA_OPTS=${4:-} ./flopwatch run --config "$cfg" > "$out/run/agent-$1.out" 2>&1 &
   echo $!
 }
 start_node_exporter() {
@@ -192,20 +202,16 @@ fi
 
 # ---- 5. start-up -------------------------------------------------------------------------
 if want startup; then
-  echo "== start-up: launch to first scrape with data, plain vs class-data sharing (AppCDS)" >&2
-  jsa=$out/run/flopwatch.jsa
-  rm -f "$jsa"
-  port=$(free_port); cfg=$(agent_config "$port" 1s "$here/$demo")
-  # JDK 17: a dynamic archive of the classes one short run loads (JEP 350).
-  # shellcheck disable=SC2086
-  java $jvm_flags -XX:ArchiveClassesAtExit="$jsa" -jar "$jar" run --config "$cfg" --duration 4 > "$out/run/cds-dump.out" 2>&1 || true
+  echo "== start-up: launch to first scrape with data, launcher without and with its class-data archive" >&2
+  note "startup load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
   for r in $(seq 1 "$startup_rounds"); do
     for mode in plain cds; do
-      extra=; [[ $mode == cds ]] && extra="-XX:SharedArchiveFile=$jsa"
+      cds=off; [[ $mode == cds ]] && cds=auto
       port=$(free_port); t0=$(date +%s%N)
-      agent=$(start_agent "$port" 1s "$here/$demo" "$extra"); pids+=("$agent")
+      agent=$(start_agent "$port" 1s "$here/$demo" "" "$cds"); pids+=("$agent")
       wait_data "http://127.0.0.1:$port/metrics"; t1=$(date +%s%N)
-      note "startup mode=$mode round=$r ms_to_first_data=$(( (t1 - t0) / 1000000 ))"
+      # CPU the JVM used until then (all its threads): less at the mercy of a busy machine than wall time.
+      note "startup mode=$mode round=$r ms_to_first_data=$(( (t1 - t0) / 1000000 )) cpu_ms=$(( $(cpu_ticks "$agent") * 1000 / tck ))"
       kill "$agent"; wait "$agent" 2>/dev/null || true
     done
   done

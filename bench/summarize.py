@@ -89,12 +89,17 @@ def main():
 
     if by["startup"]:
         out.append("### 5. Start-up: launch to first scrape with data\n")
-        out.append("| mode | rounds | median ms | min ms | max ms |")
-        out.append("|---|---|---|---|---|")
+        load = [r["load"] for r in by["startup"] if "load" in r]
+        if load:
+            out.append("Load average (1, 5, 15 min) when the section began: %s\n" % load[0])
+        out.append("| mode | rounds | median ms | min ms | max ms | median CPU ms until then |")
+        out.append("|---|---|---|---|---|---|")
         for mode in ("plain", "cds"):
-            v = [float(r["ms_to_first_data"]) for r in by["startup"] if r.get("mode") == mode]
+            rows = [r for r in by["startup"] if r.get("mode") == mode]
+            v = [float(r["ms_to_first_data"]) for r in rows]
             if v:
-                out.append("| %s | %d | %.0f | %.0f | %.0f |" % (mode, len(v), statistics.median(v), min(v), max(v)))
+                out.append("| %s | %d | %.0f | %.0f | %.0f | %.0f |" % (mode, len(v), statistics.median(v), min(v), max(v),
+                                                                  med(r.get("cpu_ms") for r in rows)))
         out.append("")
 
     if by["scaling"]:

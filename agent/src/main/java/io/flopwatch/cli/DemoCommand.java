@@ -113,7 +113,7 @@ public final class DemoCommand implements Callable<Integer> {
         try (DemoTrainingLog job = new DemoTrainingLog(DEMO_TOKENS_PER_GPU_PER_SECOND, demoModelFlopsPerToken(), peak,
                 Duration.ofSeconds(1))) {
             AgentConfig c = ConfigLoader.parse("flopwatch demo", demoConfig(port, interval, logFormat, job.file()));
-            return RunCommand.runAgent(spec, c, durationSeconds, true, null);
+            return RunCommand.runAgent(spec.commandLine().getOut(), c, durationSeconds, true, null);
         }
     }
 }

@@ -14,6 +14,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,9 +25,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code flopwatch run}: the daemon. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = RunCommand.NAME, mixinStandardHelpOptions = true,
         description = "Run the agent: sample every GPU, analyze, serve /metrics, write log lines, push OTLP.")
 public final class RunCommand implements Callable<Integer> {
+
+    static final String NAME = "run";
 
     /** Where {@code run} looks for its config when {@code --config} is not given. */
     static final Path DEFAULT_CONFIG = Path.of("/etc/flopwatch/flopwatch.yaml");
@@ -44,7 +48,57 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return runAgent(spec, load(), durationSeconds, false, this::load);
+        return call(spec.commandLine().getOut());
+    }
+
+    /** Runs the agent, its "serving …" line to {@code out}. */
+    Integer call(PrintWriter out) throws Exception {
+        return runAgent(out, load(), durationSeconds, false, this::load);
+    }
+
+    /**
+     * The command as picocli would set it up for {@code args}, when they are {@code run} with
+     * nothing but {@code --config FILE} and {@code --duration SECONDS} (each at most once, as
+     * {@code --opt value} or {@code --opt=value}): how systemd, the container and scripts start
+     * the daemon. Anything else (help, a repeated or unknown option, a value picocli might read
+     * differently: one that starts with {@code -} or {@code @}, a duration that is not a plain
+     * decimal) is left to picocli: empty.
+     *
+     * <p>Why: building picocli's model costs the daemon a quarter of a second at every start
+     * (its jar's classes are Java 5 class files, which the JVM verifies the slow way and cannot
+     * put into a class-data sharing archive; docs/BENCHMARKS.md, section 5). RunCommandArgsTest
+     * checks that each invocation taken here gives the fields picocli gives.
+     */
+    static Optional<RunCommand> simpleInvocation(String... args) {
+        if (args.length == 0 || !args[0].equals(NAME)) {
+            return Optional.empty();
+        }
+        RunCommand r = new RunCommand();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            String option = eq < 0 ? a : a.substring(0, eq);
+            String value;
+            if (eq >= 0) {
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                return Optional.empty();
+            }
+            if (value.isEmpty() || value.startsWith("-") || value.startsWith("@")) {
+                return Optional.empty();
+            }
+            if (option.equals("--config") && r.config == null) {
+                r.config = Path.of(value);
+            } else if (option.equals("--duration") && r.durationSeconds == null
+                    && value.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
+                r.durationSeconds = Double.valueOf(value);
+            } else {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(r);
     }
 
     private AgentConfig load() {
@@ -79,12 +133,26 @@ public final class RunCommand implements Callable<Integer> {
      *
      * @param reload reads the configuration again for SIGHUP; null: SIGHUP is not handled (demo)
      */
-    static int runAgent(CommandLine.Model.CommandSpec spec, AgentConfig c, Double durationSeconds, boolean demo,
+    static int runAgent(PrintWriter out, AgentConfig c, Double durationSeconds, boolean demo,
                         java.util.function.Supplier<AgentConfig> reload) throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         String implementation = Main.class.getPackage().getImplementationVersion();
         String version = implementation == null ? "dev" : implementation;
-        Daemon daemon = new Daemon(cfg -> new Agent(cfg, opener(cfg), Ticker.system(), out, version),
+        // Each agent's first NVML session opens while the agent is built (EarlyNvmlOpener). The
+        // daemon builds a new agent only after closing the previous one, so by then an early
+        // session the previous sampler never took can go; so can one whose agent failed to build.
+        List<EarlyNvmlOpener> early = new ArrayList<>();
+        Daemon daemon = new Daemon(cfg -> {
+            early.forEach(EarlyNvmlOpener::discard);
+            early.clear();
+            EarlyNvmlOpener opener = new EarlyNvmlOpener(opener(cfg));
+            early.add(opener);
+            try {
+                return new Agent(cfg, opener, Ticker.system(), out, version);
+            } catch (Exception | Error e) {
+                opener.discard();
+                throw e;
+            }
+        },
                 reload == null ? () -> c : reload, SystemdNotifier.fromEnvironment(),
                 WatchdogPolicy.watchdogTimeout(System.getenv(), ProcessHandle.current().pid()), Ticker.system());
         CountDownLatch stopped = new CountDownLatch(1);
@@ -109,6 +177,7 @@ public final class RunCommand implements Callable<Integer> {
                         out.flush();
                     });
         } finally {
+            early.forEach(EarlyNvmlOpener::discard); // the agent is closed: an untaken session goes too
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

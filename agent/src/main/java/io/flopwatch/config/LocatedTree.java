@@ -31,8 +31,12 @@ import java.util.TreeSet;
  */
 public final class LocatedTree {
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final ObjectMapper YAML = YAMLMapper.builder().build();
+
+    /** Built on first use: the daemon reads only YAML at start-up, and a mapper is not free to build. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    }
 
     private final String source;
     private final Map<String, JsonLocation> locations;
@@ -49,7 +53,7 @@ public final class LocatedTree {
 
     /** Parses JSON text; {@code source} names the file in error messages. */
     public static Node parseJson(String source, String text) {
-        return parse(source, text, JSON);
+        return parse(source, text, Json.MAPPER);
     }
 
     private static Node parse(String source, String text, ObjectMapper mapper) {
