@@ -904,17 +904,18 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<Boolean> nvlinkActiveGuarded(int index) {
-        nvmlDevice_t dev = device(index);
-        List<Boolean> links = new ArrayList<>();
-        IntByReference active = new IntByReference();
+        // Every GPU, every cycle (the interconnect collector): through the hot path's scratch
+        // buffer, not an interface-mapped call with an IntByReference per link.
+        Pointer dev = handle(index);
+        Memory active = hot.scratch();
+        List<Boolean> links = new ArrayList<>(NVLINK_MAX_LINKS);
         for (int link = 0; link < NVLINK_MAX_LINKS; link++) {
-            int l = link;
-            int rc = api("nvmlDeviceGetNvLinkState", () -> nvml.nvmlDeviceGetNvLinkState(dev, l, active));
+            int rc = hot.call("nvmlDeviceGetNvLinkState", dev, link, active);
             // Past the device's last link NVML answers INVALID_ARGUMENT or NOT_SUPPORTED.
             if (rc == NvmlReturn.ERROR_INVALID_ARGUMENT.code() || !ok("nvmlDeviceGetNvLinkState", rc)) {
                 break;
             }
-            links.add(active.getValue() == 1 /* NVML_FEATURE_ENABLED */);
+            links.add(active.getInt(0) == 1 /* NVML_FEATURE_ENABLED */);
         }
         return links;
     }
@@ -929,14 +930,14 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<MigDevice> migDevicesGuarded(int index) {
-        nvmlDevice_t dev = device(index);
-        IntByReference out = new IntByReference();
+        // Asked every GPU, every cycle (the device collector): the hot path's scratch buffer.
         // nvml.h: "Returns zero if MIG is not supported or enabled."
-        if (!ok("nvmlDeviceGetMaxMigDeviceCount", api("nvmlDeviceGetMaxMigDeviceCount",
-                () -> nvml.nvmlDeviceGetMaxMigDeviceCount(dev, out))) || out.getValue() <= 0) {
+        OptionalLong count = hotUint("nvmlDeviceGetMaxMigDeviceCount", handle(index), hot.scratch());
+        if (count.isEmpty() || (int) count.getAsLong() <= 0) {
             return List.of();
         }
-        int max = out.getValue();
+        nvmlDevice_t dev = device(index);
+        int max = (int) count.getAsLong();
         List<MigDevice> migs = new ArrayList<>();
         for (int i = 0; i < max; i++) {
             nvmlDevice_t.ByReference ref = new nvmlDevice_t.ByReference();
@@ -988,12 +989,28 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private boolean gpmSupportedGuarded(int index) {
+        // A property of the GPU and the driver, which cannot change while this session is open
+        // (a driver reload closes it): asked once per device instead of every cycle. A call that
+        // throws is not remembered, so it is asked again next time.
+        Boolean known = gpmSupport.get(index);
+        if (known != null) {
+            return known;
+        }
+        boolean supported = queryGpmSupport(index);
+        gpmSupport.put(index, supported);
+        return supported;
+    }
+
+    private boolean queryGpmSupport(int index) {
         nvmlDevice_t dev = device(index);
         NvmlLibrary.nvmlGpmSupport_t support = new NvmlLibrary.nvmlGpmSupport_t();
         support.version = NvmlLibrary.nvmlGpmSupport_t.VERSION;
         return ok("nvmlGpmQueryDeviceSupport", api("nvmlGpmQueryDeviceSupport", () -> nvml.nvmlGpmQueryDeviceSupport(dev, support)))
                 && support.isSupportedDevice != 0;
     }
+
+    /** {@link #gpmSupported} by device index, once known. */
+    private final Map<Integer, Boolean> gpmSupport = new ConcurrentHashMap<>();
 
     /** Two sample buffers per device / MIG instance; {@code previous} holds the last sample. */
     private static final class GpmState {

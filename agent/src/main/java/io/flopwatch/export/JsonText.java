@@ -1,0 +1,109 @@
+package io.flopwatch.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Compact JSON text of a Jackson tree, the same characters {@link JsonNode#toString()} writes,
+ * written into one {@link StringBuilder}.
+ *
+ * <p>Why: the log line of every cycle is built as a Jackson tree (the builders share helpers
+ * with the snapshot JSON), and serializing it through {@code toString()} set up a generator and
+ * a serializer provider and dispatched per node: about a third of the sampling thread's CPU at
+ * 1 Hz (docs/BENCHMARKS.md section 2). The tree holds only objects, arrays, strings, integers,
+ * doubles, booleans and nulls; any other node is written by Jackson itself.
+ *
+ * <p>What Jackson writes, reproduced here (JsonTextTest compares the two): strings escape
+ * {@code "} and {@code \} and the control characters below 0x20 ({@code \b \t \n \f \r}, the rest
+ * as backslash, u and four upper-case hex digits), nothing else; a double is {@link Double#toString(double)},
+ * a non-finite one quoted ({@code "NaN"}, JsonWriteFeature.WRITE_NAN_AS_STRINGS by default).
+ */
+final class JsonText {
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private JsonText() {
+    }
+
+    static String of(JsonNode node) {
+        StringBuilder sb = new StringBuilder(4096);
+        write(node, sb);
+        return sb.toString();
+    }
+
+    static void write(JsonNode node, StringBuilder sb) {
+        JsonNodeType type = node.getNodeType();
+        switch (type) {
+            case OBJECT -> {
+                sb.append('{');
+                boolean first = true;
+                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (!first) {
+                        sb.append(',');
+                    }
+                    first = false;
+                    string(e.getKey(), sb);
+                    sb.append(':');
+                    write(e.getValue(), sb);
+                }
+                sb.append('}');
+            }
+            case ARRAY -> {
+                sb.append('[');
+                for (int i = 0; i < node.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    write(node.get(i), sb);
+                }
+                sb.append(']');
+            }
+            case STRING -> string(node.textValue(), sb);
+            case BOOLEAN -> sb.append(node.booleanValue());
+            case NULL -> sb.append("null");
+            case NUMBER -> number(node, sb);
+            default -> sb.append(node); // binary, POJO, missing: never in our trees; Jackson writes them
+        }
+    }
+
+    private static void number(JsonNode node, StringBuilder sb) {
+        if (node.isInt() || node.isLong() || node.isShort()) {
+            sb.append(node.longValue());
+        } else if (node.isDouble()) {
+            double d = node.doubleValue();
+            if (Double.isFinite(d)) {
+                sb.append(Double.toString(d));
+            } else {
+                sb.append('"').append(d).append('"');
+            }
+        } else {
+            sb.append(node); // float, BigInteger, BigDecimal: not in our trees
+        }
+    }
+
+    static void string(String s, StringBuilder sb) {
+        sb.append('"');
+        int from = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            sb.append(s, from, i);
+            from = i + 1;
+            sb.append('\\');
+            switch (c) {
+                case '"', '\\' -> sb.append(c);
+                case '\b' -> sb.append('b');
+                case '\t' -> sb.append('t');
+                case '\n' -> sb.append('n');
+                case '\f' -> sb.append('f');
+                case '\r' -> sb.append('r');
+                default -> sb.append("u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+        }
+        sb.append(s, from, s.length()).append('"');
+    }
+}
