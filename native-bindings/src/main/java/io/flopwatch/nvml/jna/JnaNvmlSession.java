@@ -74,6 +74,8 @@ public final class JnaNvmlSession implements NvmlSession {
     /** The C sample reader and this library's function table for it; null: the JNA path. */
     private final NvmlSampleReader reader;
     private final Memory readerTable;
+    /** The address of nvmlDeviceGetNvLinkState for the reader, 0 when the library lacks it. */
+    private final long linkStateFunction;
 
     private JnaNvmlSession(NvmlLoader.Loaded library, boolean simulated, Optional<NvmlSampleReader> reader) {
         this.library = library;
@@ -82,6 +84,7 @@ public final class JnaNvmlSession implements NvmlSession {
         this.simulated = simulated;
         this.reader = reader.orElse(null);
         this.readerTable = reader.isPresent() ? NvmlSampleReader.table(hot) : null;
+        this.linkStateFunction = reader.isPresent() ? hot.address(NvmlSampleReader.LINK_STATE_SYMBOL) : 0;
     }
 
     /**
@@ -904,11 +907,24 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<Boolean> nvlinkActiveGuarded(int index) {
-        // Every GPU, every cycle (the interconnect collector): through the hot path's scratch
-        // buffer, not an interface-mapped call with an IntByReference per link.
+        // Every GPU, every cycle (the interconnect collector): up to 18 calls, made in C by the
+        // sample reader (one native transition), else through the hot path's scratch buffer.
         Pointer dev = handle(index);
-        Memory active = hot.scratch();
         List<Boolean> links = new ArrayList<>(NVLINK_MAX_LINKS);
+        if (reader != null) {
+            int n = reader.readLinkStates(linkStateFunction, dev, NVLINK_MAX_LINKS);
+            long[] r = reader.linkStates();
+            for (int link = 0; link < n; link++) {
+                int rc = (int) r[2 * link];
+                // The same rule as below, on the same codes.
+                if (rc == NvmlReturn.ERROR_INVALID_ARGUMENT.code() || !ok("nvmlDeviceGetNvLinkState", rc)) {
+                    break;
+                }
+                links.add(r[2 * link + 1] == 1 /* NVML_FEATURE_ENABLED */);
+            }
+            return links;
+        }
+        Memory active = hot.scratch();
         for (int link = 0; link < NVLINK_MAX_LINKS; link++) {
             int rc = hot.call("nvmlDeviceGetNvLinkState", dev, link, active);
             // Past the device's last link NVML answers INVALID_ARGUMENT or NOT_SUPPORTED.
