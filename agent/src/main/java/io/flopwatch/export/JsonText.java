@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Compact JSON text of a Jackson tree, the same characters {@link JsonNode#toString()} writes,
@@ -22,6 +23,9 @@ import java.util.Map;
  */
 final class JsonText {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** Field names already quoted and escaped, with their colon (see {@link #key}). */
+    private static final Map<String, String> KEYS = new ConcurrentHashMap<>();
+    private static final int MAX_KEYS = 1024;
 
     private JsonText() {
     }
@@ -44,8 +48,7 @@ final class JsonText {
                         sb.append(',');
                     }
                     first = false;
-                    string(e.getKey(), sb);
-                    sb.append(':');
+                    key(e.getKey(), sb);
                     write(e.getValue(), sb);
                 }
                 sb.append('}');
@@ -83,10 +86,40 @@ final class JsonText {
         }
     }
 
+    /**
+     * A field name, quoted and escaped, and the colon: the log line's names are the same few dozen
+     * every cycle, so each is escaped once and then copied whole. Bounded, in case a caller ever
+     * used data as names.
+     */
+    private static void key(String name, StringBuilder sb) {
+        String quoted = KEYS.get(name);
+        if (quoted == null) {
+            StringBuilder q = new StringBuilder(name.length() + 3);
+            string(name, q);
+            quoted = q.append(':').toString();
+            if (KEYS.size() < MAX_KEYS) {
+                KEYS.put(name, quoted);
+            }
+        }
+        sb.append(quoted);
+    }
+
     static void string(String s, StringBuilder sb) {
         sb.append('"');
+        int clean = 0;
+        while (clean < s.length()) {
+            char c = s.charAt(clean);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            clean++;
+        }
+        if (clean == s.length()) {
+            sb.append(s).append('"'); // nothing to escape (the usual case): one copy of the whole string
+            return;
+        }
         int from = 0;
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = clean; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c != '"' && c != '\\') {
                 continue;
