@@ -31,7 +31,7 @@ final class JsonText {
     }
 
     static String of(JsonNode node) {
-        StringBuilder sb = new StringBuilder(4096);
+        StringBuilder sb = new StringBuilder(16384); // an 8-GPU log line is about 11 KB: no regrowth
         write(node, sb);
         return sb.toString();
     }
