@@ -80,37 +80,42 @@ public final class SnapshotMetrics {
         // since the last sync, as in almost every cycle, there is nothing to add or remove.
         Shape shape = Shape.of(s);
         if (!shape.equals(registered)) {
-            for (String c : s.collectors().keySet()) {
-                if (group("collector/" + c)) {
-                    Tags t = Tags.of("collector", c);
-                    gauge("flopwatch.collector.duration", t, "seconds",
-                            "Time the collector took in the last cycle (longest over the GPUs, which run in parallel)",
-                            x -> Optional.ofNullable(x.collectors().get(c)).map(Snapshot.CollectorSummary::durationSeconds)
-                                    .orElse(Double.NaN));
-                    gauge("flopwatch.collector.success", t, null,
-                            "1 when the collector succeeded on every GPU in the last cycle",
-                            x -> Optional.ofNullable(x.collectors().get(c)).map(r -> r.success() ? 1.0 : 0.0)
-                                    .orElse(Double.NaN));
-                }
-            }
-            java.util.Set<String> liveGpus = new java.util.HashSet<>();
-            for (GpuAnalysis a : s.analyses()) {
-                liveGpus.add("gpu/" + a.index() + "/" + a.uuid());
-            }
-            removeAll(k -> k.startsWith("gpu/") && !liveGpus.contains(gpuKeyOf(k)));
-            for (GpuAnalysis a : s.analyses()) {
-                syncGpu(s, a);
-            }
-            for (WorkloadAnalysis w : s.workloads()) {
-                syncWorkload(w);
-                syncWorkloadSource(w);
-            }
+            syncShaped(s);
             registered = shape;
         }
         mig.sync(s);
         cuptiMetrics.sync(s);
         processes.sync(s);
         interconnect.sync(s);
+    }
+
+    /** The collector, GPU and workload meters: what {@link Shape} decides. */
+    private void syncShaped(Snapshot s) {
+        for (String c : s.collectors().keySet()) {
+            if (group("collector/" + c)) {
+                Tags t = Tags.of("collector", c);
+                gauge("flopwatch.collector.duration", t, "seconds",
+                        "Time the collector took in the last cycle (longest over the GPUs, which run in parallel)",
+                        x -> Optional.ofNullable(x.collectors().get(c)).map(Snapshot.CollectorSummary::durationSeconds)
+                                .orElse(Double.NaN));
+                gauge("flopwatch.collector.success", t, null,
+                        "1 when the collector succeeded on every GPU in the last cycle",
+                        x -> Optional.ofNullable(x.collectors().get(c)).map(r -> r.success() ? 1.0 : 0.0)
+                                .orElse(Double.NaN));
+            }
+        }
+        java.util.Set<String> liveGpus = new java.util.HashSet<>();
+        for (GpuAnalysis a : s.analyses()) {
+            liveGpus.add("gpu/" + a.index() + "/" + a.uuid());
+        }
+        removeAll(k -> k.startsWith("gpu/") && !liveGpus.contains(gpuKeyOf(k)));
+        for (GpuAnalysis a : s.analyses()) {
+            syncGpu(s, a);
+        }
+        for (WorkloadAnalysis w : s.workloads()) {
+            syncWorkload(w);
+            syncWorkloadSource(w);
+        }
     }
 
     /**
