@@ -123,9 +123,10 @@ final class ProcessMetrics {
 
     /**
      * What decides the series of one GPU: its index and UUID (the omitted-processes and hpc job
-     * series), the hpc jobs the mapping lists for it (and so the hpc_job label), and its processes with their owners (the
-     * process series' labels; the job series follow from the same owners and jobs). Memory and
-     * utilization are values the meters read from the latest snapshot, not part of it.
+     * series), the hpc jobs the mapping lists for it (and so the hpc_job label), and its
+     * processes with their owners (the process series' labels; the job series follow from the
+     * same owners and jobs). Memory and utilization are values the meters read from the latest
+     * snapshot, not part of it.
      */
     private record GpuShape(int index, String uuid, List<String> hpcJobs, List<ProcessShape> processes) {
     }
