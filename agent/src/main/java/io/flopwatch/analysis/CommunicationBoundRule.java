@@ -55,32 +55,40 @@ public final class CommunicationBoundRule {
     public record Result(Verdict verdict, String reason) {
     }
 
-    public static Result evaluate(Observation o, Thresholds t) {
+    /**
+     * {@link #evaluate}'s verdict alone, without formatting its reason: the diagnosis of every GPU
+     * in every cycle needs only this, and the two {@code String.format}s of the reason cost more
+     * than the rest of that GPU's analysis.
+     */
+    public static Verdict verdict(Observation o, Thresholds t) {
         boolean computeKnown = o.tensorActive().isPresent() || o.smActive().isPresent();
         boolean linkKnown = o.nvlinkUtilization().isPresent() || o.nicUtilization().isPresent();
         if (!computeKnown || !linkKnown) {
-            return new Result(Verdict.UNKNOWN, !computeKnown ? "no SM or tensor activity measured"
+            return Verdict.UNKNOWN;
+        }
+        boolean idle = o.tensorActive().isPresent() ? o.tensorActive().getAsDouble() < t.tensorActiveBelow()
+                : o.smActive().getAsDouble() < t.smActiveBelow();
+        double busiest = Math.max(o.nvlinkUtilization().orElse(0), o.nicUtilization().orElse(0));
+        boolean saturated = busiest >= t.linkUtilizationAtLeast();
+        return idle && saturated ? Verdict.COMMUNICATION_BOUND : Verdict.NOT_COMMUNICATION_BOUND;
+    }
+
+    public static Result evaluate(Observation o, Thresholds t) {
+        Verdict verdict = verdict(o, t);
+        if (verdict == Verdict.UNKNOWN) {
+            boolean computeKnown = o.tensorActive().isPresent() || o.smActive().isPresent();
+            return new Result(verdict, !computeKnown ? "no SM or tensor activity measured"
                     : "no NVLink or NIC traffic measured");
         }
-        boolean idle;
-        String computeText;
-        if (o.tensorActive().isPresent()) {
-            double v = o.tensorActive().getAsDouble();
-            idle = v < t.tensorActiveBelow();
-            computeText = String.format(java.util.Locale.ROOT, "tensor active %.0f%%", 100 * v);
-        } else {
-            double v = o.smActive().getAsDouble();
-            idle = v < t.smActiveBelow();
-            computeText = String.format(java.util.Locale.ROOT, "SM active %.0f%%", 100 * v);
-        }
+        String computeText = o.tensorActive().isPresent()
+                ? String.format(java.util.Locale.ROOT, "tensor active %.0f%%", 100 * o.tensorActive().getAsDouble())
+                : String.format(java.util.Locale.ROOT, "SM active %.0f%%", 100 * o.smActive().getAsDouble());
         double nvlink = o.nvlinkUtilization().orElse(0);
         double nic = o.nicUtilization().orElse(0);
         String link = nvlink >= nic ? "NVLink" : "NIC";
-        double busiest = Math.max(nvlink, nic);
-        boolean saturated = busiest >= t.linkUtilizationAtLeast();
         String text = String.format(java.util.Locale.ROOT, "%s while %s at %.0f%% of capacity", computeText, link,
-                100 * busiest);
-        return new Result(idle && saturated ? Verdict.COMMUNICATION_BOUND : Verdict.NOT_COMMUNICATION_BOUND, text);
+                100 * Math.max(nvlink, nic));
+        return new Result(verdict, text);
     }
 
     /**

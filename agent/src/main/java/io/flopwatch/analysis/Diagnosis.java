@@ -95,10 +95,10 @@ public final class Diagnosis {
         if ((in.clockEventReasons() & LIMIT_REASONS) != 0 && in.smClockRatio() < THROTTLED_CLOCK_RATIO) {
             return DiagnosisState.THROTTLED;
         }
-        CommunicationBoundRule.Result comm = CommunicationBoundRule.evaluate(new CommunicationBoundRule.Observation(
+        CommunicationBoundRule.Verdict comm = CommunicationBoundRule.verdict(new CommunicationBoundRule.Observation(
                 optional(in.smActive()), optional(in.tensorActive()), optional(in.interconnectRatio()),
                 optional(in.nicRatio())), COMMUNICATION);
-        if (comm.verdict() == CommunicationBoundRule.Verdict.COMMUNICATION_BOUND) {
+        if (comm == CommunicationBoundRule.Verdict.COMMUNICATION_BOUND) {
             return DiagnosisState.COMMUNICATION_BOUND;
         }
         if (busy < INPUT_BOUND_KERNEL_ACTIVE) {

@@ -114,6 +114,12 @@ public final class LiveAnalyzer implements Analyzer {
     // The fields below change only in reconfigure(); it and every reader are synchronized, so a
     // cycle's analysis sees one configuration from start to end.
     private GpuCatalog catalog;
+    /**
+     * {@link GpuAnalyzer#catalogEntry} by NVML device name for {@link #catalog}: every GPU asks in
+     * every cycle, and the catalog look-up scans its entries (and may match globs) each time.
+     * Cleared when the catalog is replaced.
+     */
+    private final Map<String, Optional<io.flopwatch.gpu.GpuSpec>> specByName = new HashMap<>();
     private Precision defaultPrecision;
     private List<Bound> workloads = new ArrayList<>();
     private Map<String, PushThroughputSource> pushSources = Map.of();
@@ -215,6 +221,7 @@ public final class LiveAnalyzer implements Analyzer {
         workloads = built;
         pushSources = pushSourcesOf(built);
         catalog = nextCatalog;
+        specByName.clear();
         defaultPrecision = next.analysis().defaultPrecision();
         return kept;
     }
@@ -374,7 +381,8 @@ public final class LiveAnalyzer implements Analyzer {
             // A GPU's peak is for the precision of the first workload on it; otherwise the default.
             Precision p = owners.isEmpty() ? defaultPrecision : owners.get(0).config().precision();
             GpuAnalysis a = GpuAnalyzer.analyze(g,
-                    g.identity().flatMap(id -> GpuAnalyzer.catalogEntry(catalog, id.name())), p);
+                    g.identity().flatMap(id -> specByName.computeIfAbsent(id.name(),
+                            name -> GpuAnalyzer.catalogEntry(catalog, name))), p);
             analyses.add(a);
             byIndex.put(g.index(), a);
         }

@@ -48,10 +48,10 @@ final class CuptiMetrics {
                 continue;
             }
             int i = a.index();
-            Tags t = Tags.of("gpu", Integer.toString(i), "uuid", a.uuid(), "model", a.name());
             String key = "gpu/" + i + "/" + a.uuid();
             live.add(key);
             if (groups.open(key)) {
+                Tags t = tags(a);
                 for (String source : SOURCES) {
                     groups.own(gauge(t.and("source", source), "flopwatch.gpu.activity.source",
                             "1 for the source of the GPU's tensor/SM/occupancy/DRAM/PCIe/NVLink activity metrics in "
@@ -61,11 +61,16 @@ final class CuptiMetrics {
             }
             boolean cupti = s.gpu(i).flatMap(g -> g.activity().cupti()).isPresent();
             if (cupti && groups.open(key + "/cupti")) {
-                cuptiMeters(t, i).forEach(groups::own);
+                cuptiMeters(tags(a), i).forEach(groups::own);
             }
             live.add(key + "/cupti");
         }
         groups.removeIf(k -> !live.contains(k));
+    }
+
+    /** Built only when meters are registered: sorting tags every cycle for meters that exist cost more than the rest of sync. */
+    private static Tags tags(GpuAnalysis a) {
+        return Tags.of("gpu", Integer.toString(a.index()), "uuid", a.uuid(), "model", a.name());
     }
 
     private List<Meter> cuptiMeters(Tags t, int i) {

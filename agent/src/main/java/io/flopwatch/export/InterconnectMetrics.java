@@ -12,7 +12,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -40,6 +42,8 @@ final class InterconnectMetrics {
     private final MeterRegistry registry;
     private final Supplier<Snapshot> latest;
     private final MeterGroups groups;
+    /** The shape whose meters are registered; null before the first sync. */
+    private Shape registered;
 
     InterconnectMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
@@ -48,6 +52,12 @@ final class InterconnectMetrics {
     }
 
     void sync(Snapshot s) {
+        // The meters read the latest snapshot; only a change of links, error counters, nearest NIC
+        // or ports adds or removes any (Shape). Unchanged, as in almost every cycle: nothing to do.
+        Shape shape = Shape.of(s);
+        if (shape.equals(registered)) {
+            return;
+        }
         Set<String> live = new HashSet<>();
         for (GpuRecord g : s.gpus()) {
             if (g.identity().isEmpty()) {
@@ -120,6 +130,38 @@ final class InterconnectMetrics {
             }
         }
         groups.removeIf(k -> !live.contains(k));
+        registered = shape;
+    }
+
+    /**
+     * What decides this class's meters: per identified GPU its index, UUID, number of NVLinks,
+     * the error counters it reports and its nearest NIC port; per RDMA port its name and counters.
+     * Labels read only at registration (the GPU model, a port's link layer) are not part of it.
+     */
+    private record Shape(List<GpuShape> gpus, List<PortShape> ports) {
+        static Shape of(Snapshot s) {
+            List<GpuShape> gpus = new ArrayList<>(s.gpus().size());
+            for (GpuRecord g : s.gpus()) {
+                if (g.identity().isPresent()) {
+                    GpuInterconnect ic = g.interconnect();
+                    gpus.add(new GpuShape(g.index(), g.identity().get().uuid(), ic.nvlinkActive().size(),
+                            ic.errorCounts().keySet(), // of an immutable map (GpuInterconnect copies it)
+                            ic.nearestNic().map(n -> n.device() + "/" + n.port() + "/" + n.closeness())));
+                }
+            }
+            List<PortShape> ports = new ArrayList<>(s.nics().ports().size());
+            for (InfinibandPort p : s.nics().ports()) {
+                ports.add(new PortShape(p.device(), p.port(), p.counters().keySet()));
+            }
+            return new Shape(gpus, ports);
+        }
+    }
+
+    private record GpuShape(int index, String uuid, int links, Set<String> errorCounters, Optional<String> nearestNic) {
+    }
+
+    /** {@code counters}: the port's immutable map's key set (InfinibandPort copies its maps). */
+    private record PortShape(String device, int port, Set<String> counters) {
     }
 
     private void gpu(Tags t, int i) {

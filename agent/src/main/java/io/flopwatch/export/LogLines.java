@@ -92,7 +92,7 @@ public final class LogLines {
             InterconnectJson.workload(o, w);
         }
         InterconnectJson.nics(root, s);
-        return root.toString();
+        return JsonText.of(root);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.flopwatch.export;
 
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.telemetry.Snapshot;
+import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -9,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 
 /**
@@ -47,10 +48,16 @@ public final class LogWriter implements Consumer<Snapshot> {
 
     private void append(Path file, String line) throws IOException {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        if (Files.exists(file) && Files.size(file) + bytes.length > config.maxSizeBytes()) {
+        // java.io's exists/length/append-open: the same checks and the same open-write-close per
+        // line (so a file moved or removed by logrotate is created anew), without NIO's
+        // per-call channel set-up, which cost as much as formatting the line (docs/BENCHMARKS.md).
+        File f = file.toFile();
+        if (f.exists() && f.length() + bytes.length > config.maxSizeBytes()) {
             rotate(file);
         }
-        Files.write(file, bytes, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try (FileOutputStream out = new FileOutputStream(f, true)) {
+            out.write(bytes);
+        }
     }
 
     private void rotate(Path file) throws IOException {

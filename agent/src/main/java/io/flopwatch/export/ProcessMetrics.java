@@ -48,6 +48,8 @@ final class ProcessMetrics {
     private final Supplier<Snapshot> latest;
     private final MeterGroups groups;
     private volatile Map<JobKey, JobUsage> jobs = Map.of();
+    /** The shape whose series are registered; null before the first sync. */
+    private List<GpuShape> registered;
 
     ProcessMetrics(MeterRegistry registry, Supplier<Snapshot> latest) {
         this.registry = registry;
@@ -57,6 +59,15 @@ final class ProcessMetrics {
 
     /** Adds the series of new processes, GPUs' job labels and jobs in {@code s}, and removes the gone ones. */
     synchronized void sync(Snapshot s) {
+        Map<JobKey, JobUsage> usage = jobUsage(s);
+        jobs = usage; // the job meters' values: every cycle
+        // Which series exist follows from each GPU's processes and their owners (Shape): when
+        // those did not change since the last sync, as in almost every cycle, nothing is added or
+        // removed, and the tags and keys of every process need not be built again.
+        List<GpuShape> shape = shape(s);
+        if (shape.equals(registered)) {
+            return;
+        }
         Map<String, Runnable> wanted = new LinkedHashMap<>();
         for (GpuRecord g : s.gpus()) {
             String uuid = g.identity().map(id -> id.uuid()).orElse("");
@@ -92,8 +103,6 @@ final class ProcessMetrics {
                 });
             }
         }
-        Map<JobKey, JobUsage> usage = jobUsage(s);
-        jobs = usage;
         for (JobKey k : usage.keySet()) {
             Tags t = Tags.of("scheduler", k.scheduler(), "job", k.job());
             wanted.put("job/" + k.scheduler() + "/" + k.job(), () -> {
@@ -109,6 +118,34 @@ final class ProcessMetrics {
                 e.getValue().run();
             }
         }
+        registered = shape;
+    }
+
+    /**
+     * What decides the series of one GPU: its index and UUID (the omitted-processes and hpc job
+     * series), the hpc jobs the mapping lists for it (and so the hpc_job label), and its
+     * processes with their owners (the process series' labels; the job series follow from the
+     * same owners and jobs). Memory and utilization are values the meters read from the latest
+     * snapshot, not part of it.
+     */
+    private record GpuShape(int index, String uuid, List<String> hpcJobs, List<ProcessShape> processes) {
+    }
+
+    private record ProcessShape(long pid, ProcessOwner owner) {
+    }
+
+    private static List<GpuShape> shape(Snapshot s) {
+        List<GpuShape> out = new ArrayList<>(s.gpus().size());
+        for (GpuRecord g : s.gpus()) {
+            GpuAttribution a = g.attribution();
+            List<ProcessShape> procs = new ArrayList<>(a.processes().size());
+            for (AttributedProcess p : a.processes()) {
+                procs.add(new ProcessShape(p.pid(), p.owner()));
+            }
+            // hpcJobs is an immutable copy already (GpuAttribution), safe to keep
+            out.add(new GpuShape(g.index(), g.identity().map(id -> id.uuid()).orElse(""), a.hpcJobs(), procs));
+        }
+        return out;
     }
 
     static Tags processTags(int gpu, String uuid, long pid, ProcessOwner o, String hpcJob) {

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -47,6 +48,10 @@ public final class SnapshotMetrics {
     private final CuptiMetrics cuptiMetrics;
     private final ProcessMetrics processes;
     private final InterconnectMetrics interconnect;
+    /** The shape of the snapshot whose meters are registered; null: none yet, or some were removed. */
+    private Shape registered;
+    /** The key of the {@code flopwatch_nvml_info} series registered, or null. */
+    private String nvmlInfoShown;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
         this.registry = registry;
@@ -70,6 +75,22 @@ public final class SnapshotMetrics {
     /** Registers the meters of whatever is new in {@code s}; call after each publish. */
     public synchronized void sync(Snapshot s) {
         syncNvml(s);
+        // The meters read the latest snapshot themselves; sync only adds and removes meters. Which
+        // exist follows from a few facts of the snapshot (its Shape): when those did not change
+        // since the last sync, as in almost every cycle, there is nothing to add or remove.
+        Shape shape = Shape.of(s);
+        if (!shape.equals(registered)) {
+            syncShaped(s);
+            registered = shape;
+        }
+        mig.sync(s);
+        cuptiMetrics.sync(s);
+        processes.sync(s);
+        interconnect.sync(s);
+    }
+
+    /** The collector, GPU and workload meters: what {@link Shape} decides. */
+    private void syncShaped(Snapshot s) {
         for (String c : s.collectors().keySet()) {
             if (group("collector/" + c)) {
                 Tags t = Tags.of("collector", c);
@@ -95,10 +116,34 @@ public final class SnapshotMetrics {
             syncWorkload(w);
             syncWorkloadSource(w);
         }
-        mig.sync(s);
-        cuptiMetrics.sync(s);
-        processes.sync(s);
-        interconnect.sync(s);
+    }
+
+    /**
+     * What decides which collector, GPU and workload meters {@link #sync} registers: the
+     * collectors' names; each GPU's index, UUID and precision (the peak meters' label); each
+     * workload's name, the kinds of events its source counted and whether it matches log writers.
+     * Labels read only when a meter is registered (model names, catalog ids) are not part of it,
+     * as they never changed a registered meter.
+     */
+    private record Shape(Set<String> collectors, List<GpuShape> gpus, List<WorkloadShape> workloads) {
+        static Shape of(Snapshot s) {
+            List<GpuShape> gpus = new ArrayList<>(s.analyses().size());
+            for (GpuAnalysis a : s.analyses()) {
+                gpus.add(new GpuShape(a.index(), a.uuid(), a.precision().key()));
+            }
+            List<WorkloadShape> workloads = new ArrayList<>(s.workloads().size());
+            for (WorkloadAnalysis w : s.workloads()) {
+                workloads.add(new WorkloadShape(w.name(), Set.copyOf(w.source().events().keySet()),
+                        w.source().logWriterMatch().isPresent()));
+            }
+            return new Shape(Set.copyOf(s.collectors().keySet()), gpus, workloads);
+        }
+    }
+
+    private record GpuShape(int index, String uuid, String precision) {
+    }
+
+    private record WorkloadShape(String name, Set<String> eventKinds, boolean logWriterMatch) {
     }
 
     /**
@@ -106,6 +151,7 @@ public final class SnapshotMetrics {
      * meters are registered anew from the next snapshot, with the labels of its new configuration.
      */
     public synchronized void removeWorkload(String name) {
+        registered = null; // the next sync registers it again if it is still configured
         removeAll(k -> k.equals("workload/" + name) || k.startsWith("workload/" + name + "/"));
     }
 
@@ -125,7 +171,11 @@ public final class SnapshotMetrics {
         if (s.nvmlUp() && s.system().isPresent()) {
             var sys = s.system().get();
             String key = "nvml-info/" + sys.driverVersion() + "/" + sys.nvmlVersion() + "/" + s.simulated();
+            if (key.equals(nvmlInfoShown)) {
+                return; // registered already: no need to look through every group for an old one
+            }
             removeAll(k -> k.startsWith("nvml-info/") && !k.equals(key));
+            nvmlInfoShown = key;
             if (!group(key)) {
                 return;
             }

@@ -44,6 +44,8 @@ class CommunicationBoundRuleTest {
                 new Observation(opt(sm), opt(tensor), opt(nvlink), opt(nic)), Thresholds.DEFAULT);
         assertEquals(expected, r.verdict());
         assertEquals(reason, r.reason());
+        assertEquals(expected, CommunicationBoundRule.verdict(
+                new Observation(opt(sm), opt(tensor), opt(nvlink), opt(nic)), Thresholds.DEFAULT), "without the reason");
     }
 
     @Test

@@ -52,9 +52,15 @@ public enum NvmlReturn {
         return code;
     }
 
+    /**
+     * {@link #values()} once: {@code of} runs for every field value and GPM metric of every GPU
+     * in every cycle, and {@code values()} copies the array on each call.
+     */
+    private static final NvmlReturn[] ALL = values();
+
     /** The constant for {@code code}, or {@link #UNRECOGNIZED}. */
     public static NvmlReturn of(int code) {
-        for (NvmlReturn r : values()) {
+        for (NvmlReturn r : ALL) {
             if (r.code == code && r != UNRECOGNIZED) {
                 return r;
             }

@@ -105,6 +105,22 @@ class SimulatedFaultsTest {
         }
     }
 
+    @Test
+    void gpmSupportIsAskedOncePerSessionButAFailedQueryAgain() throws IOException {
+        // GPM support is a property of the GPU and the driver, asked once per device and session;
+        // a query that failed (here UNKNOWN between 10 and 20 s) is not remembered.
+        Path file = scenario("fault nvmlGpmQueryDeviceSupport return=UNKNOWN from=10 to=20");
+        Files.writeString(file, Files.readString(file) + "gpm on\n");
+        SimulatorControl.freezeClockAt(15);
+        try (NvmlSession nvml = NvmlSource.simulated(file).open()) {
+            assertEquals("nvmlGpmQueryDeviceSupport", assertThrows(NvmlException.class, () -> nvml.gpmSupported(0)).function());
+            SimulatorControl.freezeClockAt(25);
+            assertTrue(nvml.gpmSupported(0), "asked again after the failure");
+            SimulatorControl.freezeClockAt(15);
+            assertTrue(nvml.gpmSupported(0), "remembered: not asked again, so the fault is not hit");
+        }
+    }
+
     @ParameterizedTest(name = "{0} from {1} → absent")
     @CsvSource({
         "NO_PERMISSION, nvmlDeviceGetPowerUsage",

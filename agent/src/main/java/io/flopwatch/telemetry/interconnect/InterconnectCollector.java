@@ -26,7 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class InterconnectCollector implements Collector {
 
-    private record Previous(NvmlSession session, List<FieldValue> values) {
+    /** The last reading of a GPU, with the link states and requests it was made for. */
+    private record Previous(NvmlSession session, List<Boolean> links, List<FieldValue.Request> requests,
+                            List<FieldValue> values) {
     }
 
     private final Map<Integer, Previous> previous = new ConcurrentHashMap<>();
@@ -34,8 +36,12 @@ public final class InterconnectCollector implements Collector {
     @Override
     public void collect(NvmlSession nvml, int index, GpuRecord.Builder into) {
         List<Boolean> links = nvml.nvlinkActive(index);
-        List<FieldValue> values = nvml.fieldValues(index, NvlinkFields.requests(links));
-        Previous before = previous.put(index, new Previous(nvml, values));
+        Previous last = previous.get(index);
+        // The same links as last cycle (nearly always): the same requests, not built again.
+        List<FieldValue.Request> requests = last != null && last.links().equals(links) ? last.requests()
+                : List.copyOf(NvlinkFields.requests(links));
+        List<FieldValue> values = nvml.fieldValues(index, requests);
+        Previous before = previous.put(index, new Previous(nvml, links, requests, values));
         List<NvlinkFields.LinkRates> rates = before != null && before.session() == nvml
                 ? NvlinkFields.between(before.values(), values).links() : List.of();
         Map<String, Long> errors = new HashMap<>();

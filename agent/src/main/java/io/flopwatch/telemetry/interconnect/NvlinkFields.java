@@ -107,14 +107,19 @@ public final class NvlinkFields {
 
     /** Rates between two readings of the same requests. */
     public static Traffic between(List<FieldValue> previous, List<FieldValue> current) {
-        Map<Long, FieldValue> before = new HashMap<>();
-        for (FieldValue v : previous) {
-            before.put(key(v), v);
+        // Each cycle asks for the same fields in the same order unless a link changed state: then
+        // the readings pair up by position, and only otherwise by field and scope.
+        Map<Long, FieldValue> before = sameRequests(previous, current) ? null : new HashMap<>();
+        if (before != null) {
+            for (FieldValue v : previous) {
+                before.put(key(v), v);
+            }
         }
         Map<Integer, OptionalDouble[]> perLink = new TreeMap<>();
         Map<String, Long> errors = new TreeMap<>();
-        for (FieldValue c : current) {
-            FieldValue p = before.get(key(c));
+        for (int i = 0; i < current.size(); i++) {
+            FieldValue c = current.get(i);
+            FieldValue p = before == null ? previous.get(i) : before.get(key(c));
             boolean tx = c.fieldId() == FieldValue.NVLINK_THROUGHPUT_DATA_TX;
             boolean rx = c.fieldId() == FieldValue.NVLINK_THROUGHPUT_DATA_RX;
             if (tx || rx) {
@@ -131,6 +136,18 @@ public final class NvlinkFields {
         List<LinkRates> links = new ArrayList<>();
         perLink.forEach((link, pair) -> links.add(new LinkRates(link, pair[0], pair[1])));
         return new Traffic(links, errors);
+    }
+
+    private static boolean sameRequests(List<FieldValue> previous, List<FieldValue> current) {
+        if (previous.size() != current.size()) {
+            return false;
+        }
+        for (int i = 0; i < current.size(); i++) {
+            if (key(previous.get(i)) != key(current.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long key(FieldValue v) {

@@ -64,4 +64,26 @@ class NvlinkFieldsTest {
         assertEquals(OptionalDouble.empty(), t.links().get(0).transmitBytesPerSecond());
         assertEquals(OptionalDouble.empty(), t.totalTransmitBytesPerSecond());
     }
+
+    @Test
+    void readingsPairByFieldAndLinkWhenTheRequestsChanged() {
+        // Link 0 went inactive between the readings, so the second asks for link 1 only: its
+        // values must pair with link 1's earlier ones, not with whatever stood at their position.
+        long t0 = 1_000_000;
+        long t1 = t0 + 1_000_000;
+        List<FieldValue> before = List.of(value(138, 0, t0, 100), value(139, 0, t0, 200),
+                value(138, 1, t0, 1_000), value(139, 1, t0, 2_000), value(52, 0, t0, 1));
+        List<FieldValue> after = List.of(value(138, 1, t1, 1_001), value(139, 1, t1, 2_004), value(52, 0, t1, 3));
+        NvlinkFields.Traffic t = NvlinkFields.between(before, after);
+        assertEquals(1, t.links().size());
+        assertEquals(1, t.links().get(0).link());
+        // +1 KiB and +4 KiB in 1 s.
+        assertEquals(1024.0, t.links().get(0).transmitBytesPerSecond().getAsDouble(), 1e-9);
+        assertEquals(4096.0, t.links().get(0).receiveBytesPerSecond().getAsDouble(), 1e-9);
+        assertEquals(Map.of("nvlink_replay_errors", 2L), t.errorIncreases());
+        // The same readings in the other order (a link came up): link 1 pairs again, link 0 has no earlier value.
+        NvlinkFields.Traffic back = NvlinkFields.between(after, before);
+        assertEquals(List.of(0, 1), back.links().stream().map(NvlinkFields.LinkRates::link).toList());
+        assertEquals(OptionalDouble.empty(), back.links().get(0).transmitBytesPerSecond());
+    }
 }

@@ -74,6 +74,8 @@ public final class JnaNvmlSession implements NvmlSession {
     /** The C sample reader and this library's function table for it; null: the JNA path. */
     private final NvmlSampleReader reader;
     private final Memory readerTable;
+    /** The address of nvmlDeviceGetNvLinkState for the reader, 0 when the library lacks it. */
+    private final long linkStateFunction;
 
     private JnaNvmlSession(NvmlLoader.Loaded library, boolean simulated, Optional<NvmlSampleReader> reader) {
         this.library = library;
@@ -82,6 +84,7 @@ public final class JnaNvmlSession implements NvmlSession {
         this.simulated = simulated;
         this.reader = reader.orElse(null);
         this.readerTable = reader.isPresent() ? NvmlSampleReader.table(hot) : null;
+        this.linkStateFunction = reader.isPresent() ? hot.address(NvmlSampleReader.LINK_STATE_SYMBOL) : 0;
     }
 
     /**
@@ -741,7 +744,29 @@ public final class JnaNvmlSession implements NvmlSession {
         return values;
     }
 
-    // ---- rare calls: Structures are clearer and their cost does not matter --------------------
+    // ---- process lists: every GPU, every cycle (the processes collector) ------------------------
+    // Read as raw memory from a reused per-thread buffer at NvmlLayout's offsets, like the field
+    // values above: a JNA Structure array costs a reflective read per field and element plus a
+    // Structure allocation per element, which made the process list the most expensive read of a
+    // cycle (docs/BENCHMARKS.md section 6). One call with room for the usual count replaces the
+    // size query; INSUFFICIENT_SIZE (more processes than room) grows the buffer and asks again.
+
+    /** Process entries a per-thread buffer holds before it grows (to what NVML asks for, plus slack). */
+    private static final int PROCESS_BUFFER_ENTRIES = 16;
+    private final ThreadLocal<Memory> processBuffer = ThreadLocal.withInitial(
+            () -> new Memory((long) NvmlLayout.PROCESS_INFO_SIZE * PROCESS_BUFFER_ENTRIES));
+    private final ThreadLocal<Memory> utilizationBuffer = ThreadLocal.withInitial(
+            () -> new Memory((long) NvmlLayout.PROCESS_UTILIZATION_SIZE * PROCESS_BUFFER_ENTRIES));
+
+    /** This thread's buffer for {@code entries} elements of {@code size} bytes, grown when too small. */
+    private static Memory buffer(ThreadLocal<Memory> buffer, int size, int entries) {
+        Memory m = buffer.get();
+        if (m.size() < (long) size * entries) {
+            m = new Memory((long) size * entries);
+            buffer.set(m);
+        }
+        return m;
+    }
 
     @Override
     public List<GpuProcess> computeProcesses(int index) {
@@ -751,36 +776,38 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<GpuProcess> computeProcessesGuarded(int index) {
-        return processesOf(device(index));
+        return processesOf(handle(index));
     }
 
     /** Compute processes of a GPU or MIG device handle. */
-    private List<GpuProcess> processesOf(nvmlDevice_t dev) {
+    private List<GpuProcess> processesOf(Pointer dev) {
         boolean v3 = hot.has("nvmlDeviceGetComputeRunningProcesses_v3");
         String symbol = v3 ? "nvmlDeviceGetComputeRunningProcesses_v3" : "nvmlDeviceGetComputeRunningProcesses_v2";
-        IntByReference count = new IntByReference(0);
-        int rc = api(symbol, () -> v3 ? nvml.nvmlDeviceGetComputeRunningProcesses_v3(dev, count, null)
-                : nvml.nvmlDeviceGetComputeRunningProcesses_v2(dev, count, null));
-        // Processes come and go between the size query and the read: retry a few times with slack.
-        for (int attempt = 0; attempt < 4 && rc == NvmlReturn.ERROR_INSUFFICIENT_SIZE.code(); attempt++) {
-            int capacity = count.getValue() + 8;
-            NvmlLibrary.nvmlProcessInfo_t[] infos = v3
-                    ? (NvmlLibrary.nvmlProcessInfo_t[]) new NvmlLibrary.nvmlProcessInfo_t().toArray(capacity)
-                    : (NvmlLibrary.nvmlProcessInfo_t[]) new NvmlLibrary.nvmlProcessInfo_v2_t().toArray(capacity);
-            count.setValue(capacity);
-            rc = v3 ? nvml.nvmlDeviceGetComputeRunningProcesses_v3(dev, count, infos)
-                    : nvml.nvmlDeviceGetComputeRunningProcesses_v2(dev, count, (NvmlLibrary.nvmlProcessInfo_v2_t[]) infos);
+        Memory count = hot.scratch();
+        int capacity = (int) (processBuffer.get().size() / NvmlLayout.PROCESS_INFO_SIZE);
+        int rc = NvmlReturn.ERROR_INSUFFICIENT_SIZE.code();
+        // Processes come and go between a size answer and the next read: retry a few times with slack.
+        for (int attempt = 0; attempt < 5 && rc == NvmlReturn.ERROR_INSUFFICIENT_SIZE.code(); attempt++) {
+            Memory infos = buffer(processBuffer, NvmlLayout.PROCESS_INFO_SIZE, capacity);
+            capacity = (int) (infos.size() / NvmlLayout.PROCESS_INFO_SIZE);
+            count.setInt(0, capacity);
+            rc = hot.call(symbol, dev, count, infos);
             if (rc == 0) {
-                List<GpuProcess> processes = new ArrayList<>(count.getValue());
-                for (int i = 0; i < count.getValue(); i++) {
-                    NvmlLibrary.nvmlProcessInfo_t p = infos[i];
-                    processes.add(new GpuProcess(Integer.toUnsignedLong(p.pid),
-                            p.usedGpuMemory == VALUE_NOT_AVAILABLE ? OptionalLong.empty() : OptionalLong.of(p.usedGpuMemory),
-                            p.gpuInstanceId == NO_MIG_ID ? OptionalInt.empty() : OptionalInt.of(p.gpuInstanceId),
-                            p.computeInstanceId == NO_MIG_ID ? OptionalInt.empty() : OptionalInt.of(p.computeInstanceId)));
+                int n = Math.min(count.getInt(0), capacity);
+                List<GpuProcess> processes = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    long base = (long) i * NvmlLayout.PROCESS_INFO_SIZE;
+                    long used = infos.getLong(base + NvmlLayout.PROCESS_INFO_USED_GPU_MEMORY);
+                    int gi = infos.getInt(base + NvmlLayout.PROCESS_INFO_GPU_INSTANCE_ID);
+                    int ci = infos.getInt(base + NvmlLayout.PROCESS_INFO_COMPUTE_INSTANCE_ID);
+                    processes.add(new GpuProcess(Integer.toUnsignedLong(infos.getInt(base + NvmlLayout.PROCESS_INFO_PID)),
+                            used == VALUE_NOT_AVAILABLE ? OptionalLong.empty() : OptionalLong.of(used),
+                            gi == NO_MIG_ID ? OptionalInt.empty() : OptionalInt.of(gi),
+                            ci == NO_MIG_ID ? OptionalInt.empty() : OptionalInt.of(ci)));
                 }
                 return processes;
             }
+            capacity = Math.max(capacity, count.getInt(0) + 8);
         }
         ok(symbol, rc);
         return List.of();
@@ -794,34 +821,42 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<ProcessUtilization> processUtilizationGuarded(int index, long sinceTimestampMicros) {
-        nvmlDevice_t dev = device(index);
+        Pointer dev = handle(index);
         String symbol = "nvmlDeviceGetProcessUtilization";
-        IntByReference count = new IntByReference(0);
-        int rc = api(symbol, () -> nvml.nvmlDeviceGetProcessUtilization(dev, null, count, sinceTimestampMicros));
-        for (int attempt = 0; attempt < 4 && rc == NvmlReturn.ERROR_INSUFFICIENT_SIZE.code(); attempt++) {
-            int capacity = count.getValue() + 8;
-            NvmlLibrary.nvmlProcessUtilizationSample_t[] samples =
-                    (NvmlLibrary.nvmlProcessUtilizationSample_t[]) new NvmlLibrary.nvmlProcessUtilizationSample_t().toArray(capacity);
-            count.setValue(capacity);
-            rc = nvml.nvmlDeviceGetProcessUtilization(dev, samples, count, sinceTimestampMicros);
+        Memory count = hot.scratch();
+        int capacity = (int) (utilizationBuffer.get().size() / NvmlLayout.PROCESS_UTILIZATION_SIZE);
+        int rc = NvmlReturn.ERROR_INSUFFICIENT_SIZE.code();
+        for (int attempt = 0; attempt < 5 && rc == NvmlReturn.ERROR_INSUFFICIENT_SIZE.code(); attempt++) {
+            Memory samples = buffer(utilizationBuffer, NvmlLayout.PROCESS_UTILIZATION_SIZE, capacity);
+            capacity = (int) (samples.size() / NvmlLayout.PROCESS_UTILIZATION_SIZE);
+            count.setInt(0, capacity);
+            rc = hot.call(symbol, dev, samples, count, sinceTimestampMicros);
             if (rc == 0) {
-                List<ProcessUtilization> out = new ArrayList<>(count.getValue());
-                for (int i = 0; i < count.getValue(); i++) {
-                    NvmlLibrary.nvmlProcessUtilizationSample_t p = samples[i];
-                    out.add(new ProcessUtilization(Integer.toUnsignedLong(p.pid), p.timeStamp, p.smUtil, p.memUtil,
-                            p.encUtil, p.decUtil));
+                int n = Math.min(count.getInt(0), capacity);
+                List<ProcessUtilization> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    long base = (long) i * NvmlLayout.PROCESS_UTILIZATION_SIZE;
+                    out.add(new ProcessUtilization(
+                            Integer.toUnsignedLong(samples.getInt(base + NvmlLayout.PROCESS_UTILIZATION_PID)),
+                            samples.getLong(base + NvmlLayout.PROCESS_UTILIZATION_TIMESTAMP),
+                            samples.getInt(base + NvmlLayout.PROCESS_UTILIZATION_SM),
+                            samples.getInt(base + NvmlLayout.PROCESS_UTILIZATION_MEM),
+                            samples.getInt(base + NvmlLayout.PROCESS_UTILIZATION_ENC),
+                            samples.getInt(base + NvmlLayout.PROCESS_UTILIZATION_DEC)));
                 }
                 return out;
             }
+            capacity = Math.max(capacity, count.getInt(0) + 8);
         }
-        // NOT_FOUND: no samples newer than sinceTimestampMicros (nvml.h); SUCCESS with a null
-        // buffer: none at all.
-        if (rc == 0 || rc == NvmlReturn.ERROR_NOT_FOUND.code()) {
+        // NOT_FOUND: no samples newer than sinceTimestampMicros (nvml.h).
+        if (rc == NvmlReturn.ERROR_NOT_FOUND.code()) {
             return List.of();
         }
         ok(symbol, rc);
         return List.of();
     }
+
+    // ---- rare calls: Structures are clearer and their cost does not matter --------------------
 
     @Override
     public Reliability reliability(int index) {
@@ -872,17 +907,31 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<Boolean> nvlinkActiveGuarded(int index) {
-        nvmlDevice_t dev = device(index);
-        List<Boolean> links = new ArrayList<>();
-        IntByReference active = new IntByReference();
+        // Every GPU, every cycle (the interconnect collector): up to 18 calls, made in C by the
+        // sample reader (one native transition), else through the hot path's scratch buffer.
+        Pointer dev = handle(index);
+        List<Boolean> links = new ArrayList<>(NVLINK_MAX_LINKS);
+        if (reader != null) {
+            int n = reader.readLinkStates(linkStateFunction, dev, NVLINK_MAX_LINKS);
+            long[] r = reader.linkStates();
+            for (int link = 0; link < n; link++) {
+                int rc = (int) r[2 * link];
+                // The same rule as below, on the same codes.
+                if (rc == NvmlReturn.ERROR_INVALID_ARGUMENT.code() || !ok("nvmlDeviceGetNvLinkState", rc)) {
+                    break;
+                }
+                links.add(r[2 * link + 1] == 1 /* NVML_FEATURE_ENABLED */);
+            }
+            return links;
+        }
+        Memory active = hot.scratch();
         for (int link = 0; link < NVLINK_MAX_LINKS; link++) {
-            int l = link;
-            int rc = api("nvmlDeviceGetNvLinkState", () -> nvml.nvmlDeviceGetNvLinkState(dev, l, active));
+            int rc = hot.call("nvmlDeviceGetNvLinkState", dev, link, active);
             // Past the device's last link NVML answers INVALID_ARGUMENT or NOT_SUPPORTED.
             if (rc == NvmlReturn.ERROR_INVALID_ARGUMENT.code() || !ok("nvmlDeviceGetNvLinkState", rc)) {
                 break;
             }
-            links.add(active.getValue() == 1 /* NVML_FEATURE_ENABLED */);
+            links.add(active.getInt(0) == 1 /* NVML_FEATURE_ENABLED */);
         }
         return links;
     }
@@ -897,14 +946,14 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private List<MigDevice> migDevicesGuarded(int index) {
-        nvmlDevice_t dev = device(index);
-        IntByReference out = new IntByReference();
+        // Asked every GPU, every cycle (the device collector): the hot path's scratch buffer.
         // nvml.h: "Returns zero if MIG is not supported or enabled."
-        if (!ok("nvmlDeviceGetMaxMigDeviceCount", api("nvmlDeviceGetMaxMigDeviceCount",
-                () -> nvml.nvmlDeviceGetMaxMigDeviceCount(dev, out))) || out.getValue() <= 0) {
+        OptionalLong count = hotUint("nvmlDeviceGetMaxMigDeviceCount", handle(index), hot.scratch());
+        if (count.isEmpty() || (int) count.getAsLong() <= 0) {
             return List.of();
         }
-        int max = out.getValue();
+        nvmlDevice_t dev = device(index);
+        int max = (int) count.getAsLong();
         List<MigDevice> migs = new ArrayList<>();
         for (int i = 0; i < max; i++) {
             nvmlDevice_t.ByReference ref = new nvmlDevice_t.ByReference();
@@ -935,7 +984,7 @@ public final class JnaNvmlSession implements NvmlSession {
                 hasAttributes && attributes.multiprocessorCount > 0 ? OptionalInt.of(attributes.multiprocessorCount) : OptionalInt.empty(),
                 hasMemory ? OptionalLong.of(memory.total) : OptionalLong.empty(),
                 hasMemory ? OptionalLong.of(memory.used) : OptionalLong.empty(),
-                processesOf(mig));
+                processesOf(mig.getPointer()));
     }
 
     @Override
@@ -956,12 +1005,28 @@ public final class JnaNvmlSession implements NvmlSession {
     }
 
     private boolean gpmSupportedGuarded(int index) {
+        // A property of the GPU and the driver, which cannot change while this session is open
+        // (a driver reload closes it): asked once per device instead of every cycle. A call that
+        // throws is not remembered, so it is asked again next time.
+        Boolean known = gpmSupport.get(index);
+        if (known != null) {
+            return known;
+        }
+        boolean supported = queryGpmSupport(index);
+        gpmSupport.put(index, supported);
+        return supported;
+    }
+
+    private boolean queryGpmSupport(int index) {
         nvmlDevice_t dev = device(index);
         NvmlLibrary.nvmlGpmSupport_t support = new NvmlLibrary.nvmlGpmSupport_t();
         support.version = NvmlLibrary.nvmlGpmSupport_t.VERSION;
         return ok("nvmlGpmQueryDeviceSupport", api("nvmlGpmQueryDeviceSupport", () -> nvml.nvmlGpmQueryDeviceSupport(dev, support)))
                 && support.isSupportedDevice != 0;
     }
+
+    /** {@link #gpmSupported} by device index, once known. */
+    private final Map<Integer, Boolean> gpmSupport = new ConcurrentHashMap<>();
 
     /** Two sample buffers per device / MIG instance; {@code previous} holds the last sample. */
     private static final class GpmState {

@@ -60,4 +60,20 @@ final class NvmlLayout {
     static final int GPM_GET_SAMPLE1 = 8;
     static final int GPM_GET_SAMPLE2 = 16;
     static final int GPM_GET_METRICS = 24;
+
+    // nvmlProcessInfo_t (the same layout as nvmlProcessInfo_v2_t)
+    static final int PROCESS_INFO_PID = 0;
+    static final int PROCESS_INFO_USED_GPU_MEMORY = 8;
+    static final int PROCESS_INFO_GPU_INSTANCE_ID = 16;
+    static final int PROCESS_INFO_COMPUTE_INSTANCE_ID = 20;
+    static final int PROCESS_INFO_SIZE = 24;
+
+    // nvmlProcessUtilizationSample_t
+    static final int PROCESS_UTILIZATION_PID = 0;
+    static final int PROCESS_UTILIZATION_TIMESTAMP = 8;
+    static final int PROCESS_UTILIZATION_SM = 16;
+    static final int PROCESS_UTILIZATION_MEM = 20;
+    static final int PROCESS_UTILIZATION_ENC = 24;
+    static final int PROCESS_UTILIZATION_DEC = 28;
+    static final int PROCESS_UTILIZATION_SIZE = 32;
 }

@@ -36,8 +36,13 @@ final class NvmlSampleReader {
 
     /** JNA name: resolves to linux-x86-64/libflopwatch-nvml-reader.so in the jar. */
     static final String LIBRARY_NAME = "flopwatch-nvml-reader";
-    /** FW_READER_ABI in nvml_reader.c: the layout below. */
-    static final int ABI = 0x46570001;
+    /** FW_READER_ABI in nvml_reader.c: the layout below and {@link #readLinkStates}. */
+    static final int ABI = 0x46570002;
+
+    /** The one NVML function {@link #readLinkStates} calls, a Get call; its address is passed per call. */
+    static final String LINK_STATE_SYMBOL = "nvmlDeviceGetNvLinkState";
+    /** The most links {@link #readLinkStates} reads (NVML_NVLINK_MAX_LINKS in nvml.h). */
+    static final int MAX_LINKS = 18;
 
     /** The NVML functions the reader calls, in the order of {@code enum fw_fn}: Get calls only. */
     static final List<String> SYMBOLS = List.of(
@@ -85,6 +90,8 @@ final class NvmlSampleReader {
     /** The direct-mapped entry point; registered once per JVM. */
     private static final class Direct {
         static native int flopwatchNvmlReadSample(long table, long device, long out);
+
+        static native int flopwatchNvmlReadLinkStates(long function, long device, int maxLinks, long out);
     }
 
     private static final Object LOCK = new Object();
@@ -99,6 +106,9 @@ final class NvmlSampleReader {
         final Memory out = new Memory((long) SLOT_COUNT * SLOT_LONGS * Long.BYTES);
         final long outAddress = Pointer.nativeValue(out);
         final long[] values = new long[SLOT_COUNT * SLOT_LONGS];
+        final Memory links = new Memory(2L * MAX_LINKS * Long.BYTES);
+        final long linksAddress = Pointer.nativeValue(links);
+        final long[] linkValues = new long[2 * MAX_LINKS];
     }
 
     /** The packaged reader, loaded once; empty when it cannot load or is switched off. */
@@ -151,5 +161,25 @@ final class NvmlSampleReader {
         Direct.flopwatchNvmlReadSample(Pointer.nativeValue(table), Pointer.nativeValue(device), b.outAddress);
         b.out.read(0, b.values, 0, b.values.length);
         return b.values;
+    }
+
+    /**
+     * Asks {@code function} (the address of {@link #LINK_STATE_SYMBOL} in the session's library,
+     * 0 when absent) for the state of links 0 .. {@code maxLinks}-1 (at most {@link #MAX_LINKS}),
+     * stopping after the first code other than SUCCESS. The result is this thread's array, valid
+     * until its next read: link {@code l}'s return code at {@code [2 l]}, its state after it, for
+     * the first {@code n} links, n returned.
+     */
+    int readLinkStates(long function, Pointer device, int maxLinks) {
+        Buffers b = buffers.get();
+        int n = Direct.flopwatchNvmlReadLinkStates(function, Pointer.nativeValue(device), Math.min(maxLinks, MAX_LINKS),
+                b.linksAddress);
+        b.links.read(0, b.linkValues, 0, 2 * n);
+        return n;
+    }
+
+    /** The array {@link #readLinkStates} filled on this thread. */
+    long[] linkStates() {
+        return buffers.get().linkValues;
     }
 }

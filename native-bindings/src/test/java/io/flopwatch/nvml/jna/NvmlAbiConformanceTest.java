@@ -130,6 +130,20 @@ class NvmlAbiConformanceTest {
         m.put("nvmlGpmMetricsGet_t sample1", NvmlLayout.GPM_GET_SAMPLE1);
         m.put("nvmlGpmMetricsGet_t sample2", NvmlLayout.GPM_GET_SAMPLE2);
         m.put("nvmlGpmMetricsGet_t metrics", NvmlLayout.GPM_GET_METRICS);
+        for (String t : List.of("nvmlProcessInfo_t", "nvmlProcessInfo_v2_t")) {
+            m.put(t + " pid", NvmlLayout.PROCESS_INFO_PID);
+            m.put(t + " usedGpuMemory", NvmlLayout.PROCESS_INFO_USED_GPU_MEMORY);
+            m.put(t + " gpuInstanceId", NvmlLayout.PROCESS_INFO_GPU_INSTANCE_ID);
+            m.put(t + " computeInstanceId", NvmlLayout.PROCESS_INFO_COMPUTE_INSTANCE_ID);
+            m.put(t + " sizeof", NvmlLayout.PROCESS_INFO_SIZE);
+        }
+        m.put("nvmlProcessUtilizationSample_t pid", NvmlLayout.PROCESS_UTILIZATION_PID);
+        m.put("nvmlProcessUtilizationSample_t timeStamp", NvmlLayout.PROCESS_UTILIZATION_TIMESTAMP);
+        m.put("nvmlProcessUtilizationSample_t smUtil", NvmlLayout.PROCESS_UTILIZATION_SM);
+        m.put("nvmlProcessUtilizationSample_t memUtil", NvmlLayout.PROCESS_UTILIZATION_MEM);
+        m.put("nvmlProcessUtilizationSample_t encUtil", NvmlLayout.PROCESS_UTILIZATION_ENC);
+        m.put("nvmlProcessUtilizationSample_t decUtil", NvmlLayout.PROCESS_UTILIZATION_DEC);
+        m.put("nvmlProcessUtilizationSample_t sizeof", NvmlLayout.PROCESS_UTILIZATION_SIZE);
         return m;
     }
 

@@ -87,13 +87,14 @@ class NvmlReadOnlyTest {
     }
 
     @Test
-    void theSampleReaderCallsOnlyGetFunctionsAndExportsOneEntryPoint() throws IOException, InterruptedException {
+    void theSampleReaderCallsOnlyGetFunctionsAndExportsItsTwoEntryPoints() throws IOException, InterruptedException {
         // The reader calls exactly the functions whose addresses the session hands it.
         assertEquals(Set.of(), mutating(NvmlSampleReader.SYMBOLS));
+        assertEquals(Set.of(), mutating(List.of(NvmlSampleReader.LINK_STATE_SYMBOL)));
         Path lib = Path.of("target/classes/linux-x86-64/libflopwatch-nvml-reader.so");
         assumeTrue(Files.isRegularFile(lib), "sample reader not built at " + lib.toAbsolutePath());
         List<String> exported = dynamicSymbols(lib, "--defined-only").stream().filter(s -> !s.isBlank()).toList();
-        assertEquals(List.of("flopwatchNvmlReadSample"), exported);
+        assertEquals(List.of("flopwatchNvmlReadLinkStates", "flopwatchNvmlReadSample"), exported);
         // It links to no NVML function by name: nothing beyond the table can be called.
         assertEquals(List.of(), dynamicSymbols(lib, "--undefined-only").stream().filter(s -> s.startsWith("nvml")).toList());
     }

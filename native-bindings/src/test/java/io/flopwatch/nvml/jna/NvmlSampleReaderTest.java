@@ -137,6 +137,40 @@ class NvmlSampleReaderTest {
     }
 
     @Test
+    void nvlinkStatesAreTheSameThroughTheReader() throws IOException {
+        // Device 0: two links down; device 1: NVLink not supported (an empty list); device 2: an
+        // injected absent code on the state call (empty); device 3: an injected error (the same
+        // exception); the other devices: the demo's 18 active links.
+        NvmlSampleReader reader = reader();
+        assumeTrue(Files.isRegularFile(DEMO), "demo scenario not found at " + DEMO.toAbsolutePath());
+        String demo = Files.readString(DEMO);
+        String[] devices = demo.split("\ndevice\n", -1);
+        devices[1] = devices[1].replace("nvlink_links 18\n", "nvlink_links 18\nnvlink_down 3 17\n");
+        devices[2] = devices[2].replace("nvlink_links 18\n", "nvlink_links 0\n");
+        Path file = dir.resolve("demo-links.scenario");
+        Files.writeString(file, String.join("\ndevice\n", devices).replaceFirst("\ndevice\n",
+                "\nfault nvmlDeviceGetNvLinkState device=2 return=NOT_SUPPORTED\n"
+                        + "fault nvmlDeviceGetNvLinkState device=3 return=UNKNOWN\ndevice\n"));
+        SimulatorControl.freezeClockAt(5);
+        try (JnaNvmlSession jna = open(file, Optional.empty()); JnaNvmlSession c = open(file, Optional.of(reader))) {
+            for (int i : new int[] {0, 1, 2, 4, 5, 6, 7}) {
+                assertEquals(jna.nvlinkActive(i), c.nvlinkActive(i), "device " + i);
+            }
+            List<Boolean> device0 = c.nvlinkActive(0);
+            assertEquals(18, device0.size());
+            assertEquals(List.of(false, false), List.of(device0.get(3), device0.get(17)));
+            assertEquals(16, device0.stream().filter(b -> b).count());
+            assertEquals(List.of(), c.nvlinkActive(1));
+            assertEquals(List.of(), c.nvlinkActive(2));
+            assertEquals(18, c.nvlinkActive(4).size());
+            NvmlException expected = assertThrows(NvmlException.class, () -> jna.nvlinkActive(3));
+            NvmlException actual = assertThrows(NvmlException.class, () -> c.nvlinkActive(3));
+            assertEquals(expected.getMessage(), actual.getMessage());
+            assertEquals("nvmlDeviceGetNvLinkState", actual.function());
+        }
+    }
+
+    @Test
     void withoutTheReaderLibraryTheSessionUsesTheJnaPath() {
         assertEquals(Optional.empty(), NvmlSampleReader.load("flopwatch-no-such-reader"));
         SimulatorControl.freezeClockAt(5);
