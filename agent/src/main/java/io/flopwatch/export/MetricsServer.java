@@ -83,6 +83,7 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final PrometheusMeterRegistry registry;
+    private final CoalescedScrapes scrapes;
     private final AgentConfig.Web web;
     private final AgentConfig.Push push;
     /** The push sources of the moment: a reload may add or remove push workloads under a running server. */
@@ -132,6 +133,7 @@ public final class MetricsServer implements AutoCloseable {
         this.web = web;
         this.push = push;
         this.registry = registry;
+        this.scrapes = new CoalescedScrapes(contentType -> this.registry.scrape(contentType));
         this.servesSnapshot = serveMetrics && snapshots != null;
         this.pushSources = pushSources;
         this.ticker = ticker;
@@ -280,7 +282,7 @@ public final class MetricsServer implements AutoCloseable {
         String accept = ex.getRequestHeaders().getFirst("Accept");
         boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
         String contentType = openMetrics ? OPENMETRICS : TEXT;
-        send(ex, 200, contentType, registry.scrape(contentType));
+        send(ex, 200, contentType, scrapes.scrape(contentType));
     }
 
     /**
