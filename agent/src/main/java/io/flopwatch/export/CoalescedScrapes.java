@@ -18,20 +18,20 @@ import java.util.function.Function;
  * A scrape that arrives after a rendering has finished always gets a new one.
  */
 final class CoalescedScrapes {
-    private final Function<String, String> render;
+    private final Function<String, byte[]> render;
     /** The rendering under way per content type; guarded by {@code this}. */
-    private final Map<String, CompletableFuture<String>> inFlight = new HashMap<>();
+    private final Map<String, CompletableFuture<byte[]>> inFlight = new HashMap<>();
     /** Scrapes now waiting for another's rendering (for tests); guarded by {@code this}. */
     private int waiting;
 
-    /** @param render the exposition for a content type (e.g. {@code registry::scrape}) */
-    CoalescedScrapes(Function<String, String> render) {
+    /** @param render the exposition for a content type, as UTF-8 bytes */
+    CoalescedScrapes(Function<String, byte[]> render) {
         this.render = Objects.requireNonNull(render, "render");
     }
 
-    /** The exposition for {@code contentType}; a rendering's exception reaches every scrape that waited for it. */
-    String scrape(String contentType) {
-        CompletableFuture<String> rendering;
+    /** The exposition for {@code contentType} (UTF-8; callers must not change the array, it is shared); a rendering's exception reaches every scrape that waited for it. */
+    byte[] scrape(String contentType) {
+        CompletableFuture<byte[]> rendering;
         boolean another;
         synchronized (this) {
             rendering = inFlight.get(contentType);
@@ -46,7 +46,7 @@ final class CoalescedScrapes {
         if (another) {
             return awaitOther(rendering);
         }
-        String text;
+        byte[] text;
         try {
             text = render.apply(contentType);
         } catch (RuntimeException | Error e) {
@@ -57,7 +57,7 @@ final class CoalescedScrapes {
         return text;
     }
 
-    private String awaitOther(CompletableFuture<String> rendering) {
+    private byte[] awaitOther(CompletableFuture<byte[]> rendering) {
         try {
             return rendering.join();
         } catch (CompletionException e) {
@@ -75,7 +75,7 @@ final class CoalescedScrapes {
         }
     }
 
-    private void finish(String contentType, CompletableFuture<String> rendering, String text, Throwable failure) {
+    private void finish(String contentType, CompletableFuture<byte[]> rendering, byte[] text, Throwable failure) {
         // Removed before it completes: a scrape arriving from now on starts a new rendering
         // rather than taking this one's text, which predates it.
         synchronized (this) {

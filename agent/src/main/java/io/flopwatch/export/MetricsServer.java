@@ -133,7 +133,7 @@ public final class MetricsServer implements AutoCloseable {
         this.web = web;
         this.push = push;
         this.registry = registry;
-        this.scrapes = new CoalescedScrapes(contentType -> this.registry.scrape(contentType));
+        this.scrapes = new CoalescedScrapes(this::render);
         this.servesSnapshot = serveMetrics && snapshots != null;
         this.pushSources = pushSources;
         this.ticker = ticker;
@@ -272,6 +272,21 @@ public final class MetricsServer implements AutoCloseable {
                 // response already started
             }
         }
+    }
+
+    /**
+     * The registry's exposition as UTF-8 bytes, written by Micrometer straight into a buffer:
+     * {@code scrape(String)} would decode the same bytes into a String that {@link #send} then
+     * encodes again, two passes over a body of hundreds of kilobytes on a big node.
+     */
+    private byte[] render(String contentType) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(64 * 1024);
+        try {
+            registry.scrape(body, contentType);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);   // a ByteArrayOutputStream does not throw
+        }
+        return body.toByteArray();
     }
 
     private void metrics(HttpExchange ex) throws IOException {
@@ -440,7 +455,10 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        send(ex, status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
         ex.getResponseHeaders().set("Content-Type", contentType);
         boolean head = ex.getRequestMethod().equals("HEAD");
         ex.sendResponseHeaders(status, head ? -1 : bytes.length);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,14 +25,14 @@ class CoalescedScrapesTest {
     }
 
     /** A renderer whose first rendering waits until the test lets it finish. */
-    private static final class GatedRender implements Function<String, String> {
+    private static final class GatedRender implements Function<String, byte[]> {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger renderings = new AtomicInteger();
         volatile RuntimeException failure;
 
         @Override
-        public String apply(String contentType) {
+        public byte[] apply(String contentType) {
             int n = renderings.incrementAndGet();
             if (n == 1) {
                 entered.countDown();
@@ -44,8 +45,12 @@ class CoalescedScrapesTest {
                     throw failure;
                 }
             }
-            return contentType + " rendering " + n;
+            return (contentType + " rendering " + n).getBytes(StandardCharsets.UTF_8);
         }
+    }
+
+    private static String text(byte[] body) {
+        return new String(body, StandardCharsets.UTF_8);
     }
 
     private static void awaitWaiting(CoalescedScrapes scrapes, int n) throws InterruptedException {
@@ -60,30 +65,30 @@ class CoalescedScrapesTest {
     void scrapesArrivingDuringARenderingShareItAndALaterScrapeRendersAgain() throws Exception {
         GatedRender render = new GatedRender();
         CoalescedScrapes scrapes = new CoalescedScrapes(render);
-        Future<String> first = scrapers.submit(() -> scrapes.scrape("text/plain"));
+        Future<byte[]> first = scrapers.submit(() -> scrapes.scrape("text/plain"));
         assertTrue(render.entered.await(30, TimeUnit.SECONDS));
-        Future<String> second = scrapers.submit(() -> scrapes.scrape("text/plain"));
-        Future<String> third = scrapers.submit(() -> scrapes.scrape("text/plain"));
+        Future<byte[]> second = scrapers.submit(() -> scrapes.scrape("text/plain"));
+        Future<byte[]> third = scrapers.submit(() -> scrapes.scrape("text/plain"));
         awaitWaiting(scrapes, 2);
         render.release.countDown();
-        assertEquals("text/plain rendering 1", first.get(30, TimeUnit.SECONDS));
-        assertEquals("text/plain rendering 1", second.get(30, TimeUnit.SECONDS));
-        assertEquals("text/plain rendering 1", third.get(30, TimeUnit.SECONDS));
+        assertEquals("text/plain rendering 1", text(first.get(30, TimeUnit.SECONDS)));
+        assertEquals("text/plain rendering 1", text(second.get(30, TimeUnit.SECONDS)));
+        assertEquals("text/plain rendering 1", text(third.get(30, TimeUnit.SECONDS)));
         assertEquals(1, render.renderings.get(), "three scrapes, one rendering");
         assertEquals(0, scrapes.waiting());
-        assertEquals("text/plain rendering 2", scrapes.scrape("text/plain"), "a scrape after it renders anew");
+        assertEquals("text/plain rendering 2", text(scrapes.scrape("text/plain")), "a scrape after it renders anew");
     }
 
     @Test
     void anotherContentTypeIsRenderedOnItsOwn() throws Exception {
         GatedRender render = new GatedRender();
         CoalescedScrapes scrapes = new CoalescedScrapes(render);
-        Future<String> text = scrapers.submit(() -> scrapes.scrape("text/plain"));
+        Future<byte[]> plain = scrapers.submit(() -> scrapes.scrape("text/plain"));
         assertTrue(render.entered.await(30, TimeUnit.SECONDS));
         // OpenMetrics is a different text: it must not wait for, nor take, the text rendering
-        assertEquals("application/openmetrics-text rendering 2", scrapes.scrape("application/openmetrics-text"));
+        assertEquals("application/openmetrics-text rendering 2", text(scrapes.scrape("application/openmetrics-text")));
         render.release.countDown();
-        assertEquals("text/plain rendering 1", text.get(30, TimeUnit.SECONDS));
+        assertEquals("text/plain rendering 1", text(plain.get(30, TimeUnit.SECONDS)));
     }
 
     @Test
@@ -91,7 +96,7 @@ class CoalescedScrapesTest {
         GatedRender render = new GatedRender();
         render.failure = new IllegalStateException("meter broke");
         CoalescedScrapes scrapes = new CoalescedScrapes(render);
-        Future<String> first = scrapers.submit(() -> scrapes.scrape("text/plain"));
+        Future<byte[]> first = scrapers.submit(() -> scrapes.scrape("text/plain"));
         assertTrue(render.entered.await(30, TimeUnit.SECONDS));
         Future<Throwable> second = scrapers.submit(() -> assertThrows(IllegalStateException.class,
                 () -> scrapes.scrape("text/plain")));
@@ -100,6 +105,6 @@ class CoalescedScrapesTest {
         var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> first.get(30, TimeUnit.SECONDS));
         assertSame(render.failure, e.getCause());
         assertSame(render.failure, second.get(30, TimeUnit.SECONDS));
-        assertEquals("text/plain rendering 2", scrapes.scrape("text/plain"));
+        assertEquals("text/plain rendering 2", text(scrapes.scrape("text/plain")));
     }
 }
