@@ -139,38 +139,12 @@ final class Scan {
 
     /**
      * Whether {@code b[from, to)} as a whole matches {@link Numbers#NUMBER},
-     * {@code [-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?}. Each part stops at a byte the
-     * next part cannot start with, so one left-to-right pass decides it.
+     * {@code [-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?}.
      */
     static boolean isNumber(byte[] b, int from, int to) {
-        int i = from;
-        if (i < to && (b[i] == '-' || b[i] == '+')) {
-            i++;
-        }
-        if (i < to && isDigit(b[i])) {
-            i++;
-            while (i < to && (isDigit(b[i]) || b[i] == ',')) {
-                i++;
-            }
-            if (i < to && b[i] == '.') {
-                i = digitsEnd(b, to, i + 1);
-            }
-        } else if (i + 1 < to && b[i] == '.' && isDigit(b[i + 1])) {
-            i = digitsEnd(b, to, i + 2);
-        } else {
-            return false;
-        }
-        if (i == to) {
-            return true;
-        }
-        if (b[i] != 'e' && b[i] != 'E') {
-            return false;
-        }
-        i++;
-        if (i < to && (b[i] == '-' || b[i] == '+')) {
-            i++;
-        }
-        return i < to && isDigit(b[i]) && digitsEnd(b, to, i) == to;
+        // the greedy match from the start reaches the end exactly when the whole span matches:
+        // an incomplete exponent or any other byte stops it short
+        return numberEnd(b, to, from) == to;
     }
 
     /**
