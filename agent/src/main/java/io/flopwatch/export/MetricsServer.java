@@ -44,13 +44,21 @@ public final class MetricsServer implements AutoCloseable {
      * Seconds a client may take to send its whole request (headers and body) before the JDK's
      * server closes the connection. Without a limit (the JDK's default) a client that sends half
      * its headers and stops holds a worker thread for ever, and a few of them (slowloris) starve
-     * every scrape. 5 s: a stalled client is cut off well within Prometheus' default scrape
-     * timeout (10 s), so a scrape queued behind stalled clients still answers in time; no real
-     * scraper or push (a few hundred bytes) takes that long on a node.
+     * every scrape. 4 s, checked every {@link #TIMEOUT_CHECK_MILLIS}: a stalled client is cut
+     * off 4 to 7 s after its request began, within Prometheus' default scrape timeout (10 s), so
+     * a scrape queued behind stalled clients still answers in time; no real scraper or push (a
+     * few hundred bytes) takes that long on a node.
      */
-    static final long MAX_REQUEST_SECONDS = 5;
+    static final long MAX_REQUEST_SECONDS = 4;
     /** Seconds a client may take to read the response (a scraper that stops reading). */
     static final long MAX_RESPONSE_SECONDS = 30;
+    /**
+     * How often the JDK's server looks for requests and responses over those limits (its
+     * "req-rsp-timeout" thread; the JDK's default is every second). Every 3 s: that thread's
+     * wake-ups were 0.1-0.8 ms of CPU a second of an idle agent (docs/BENCHMARKS.md, section 2),
+     * and a limit enforced up to 3 s late still cuts a stalled client off in time (above).
+     */
+    static final long TIMEOUT_CHECK_MILLIS = 3000;
     /**
      * Bytes of an unread request body the server reads and discards before answering (the JDK's
      * default is 64 KiB). A push larger than push.max_body_bytes is answered 413; if its body were
@@ -64,6 +72,7 @@ public final class MetricsServer implements AutoCloseable {
         // so they are set here, before flopwatch creates any; a value given with -D wins.
         setIfAbsent("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_SECONDS));
         setIfAbsent("sun.net.httpserver.maxRspTime", Long.toString(MAX_RESPONSE_SECONDS));
+        setIfAbsent("sun.net.httpserver.timerMillis", Long.toString(TIMEOUT_CHECK_MILLIS));
         setIfAbsent("sun.net.httpserver.drainAmount", Long.toString(DRAIN_BYTES));
         // TCP_NODELAY: without it a scraper that keeps its connection alive (Prometheus does)
         // waits ~40 ms per small scrape for Nagle's algorithm and its own delayed ACK

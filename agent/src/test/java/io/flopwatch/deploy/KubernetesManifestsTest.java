@@ -147,6 +147,34 @@ class KubernetesManifestsTest {
         assertTrue(dockerfile.contains("-Djna.tmpdir=/tmp"), "JNA unpacks into the writable emptyDir");
     }
 
+    /**
+     * The image runs the JVM directly, not through ./flopwatch: every flag of the launcher's
+     * jvm_flags block (docs/BENCHMARKS.md, sections 2 and 5) must be in its ENTRYPOINT and in the
+     * run that makes its class-data archive (an archive made with other flags may be refused).
+     * -XX:+IgnoreUnrecognizedVMOptions is the launcher's alone: the image's JVM is known.
+     */
+    @Test
+    void dockerfileUsesTheLaunchersJvmFlags() throws IOException {
+        String launcher = Files.readString(DIR.resolve("../../flopwatch").normalize());
+        int from = launcher.indexOf("\njvm_flags=(");
+        int to = launcher.indexOf("\n)", from);
+        assertTrue(from >= 0 && to > from, "no jvm_flags=( ... ) block in ./flopwatch");
+        List<String> flags = new ArrayList<>();
+        for (String word : launcher.substring(from + "\njvm_flags=(".length(), to).trim().split("\\s+")) {
+            if (!word.equals("-XX:+IgnoreUnrecognizedVMOptions")) {
+                flags.add(word);
+            }
+        }
+        assertTrue(flags.size() >= 10, "launcher flags: " + flags);
+        String dockerfile = Files.readString(DIR.resolve("Dockerfile"));
+        String entrypoint = dockerfile.substring(dockerfile.indexOf("ENTRYPOINT"));
+        String archiveRun = dockerfile.substring(dockerfile.indexOf("RUN java"), dockerfile.indexOf("ArchiveClassesAtExit"));
+        for (String flag : flags) {
+            assertTrue(entrypoint.contains("\"" + flag + "\""), "ENTRYPOINT lacks " + flag);
+            assertTrue(archiveRun.contains(flag + " "), "the archive's RUN lacks " + flag);
+        }
+    }
+
     /** kubectl kustomize (offline) renders the kustomization: every file it names exists and parses. */
     @Test
     void kustomizeRenders() throws Exception {

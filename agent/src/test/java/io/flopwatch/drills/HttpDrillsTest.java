@@ -56,7 +56,7 @@ class HttpDrillsTest {
     public static final class PrintLimits {
         public static void main(String[] args) throws Exception {
             Class.forName(MetricsServer.class.getName());
-            for (String k : List.of("maxReqTime", "maxRspTime", "drainAmount")) {
+            for (String k : List.of("maxReqTime", "maxRspTime", "timerMillis", "drainAmount")) {
                 System.out.println(k + "=" + System.getProperty("sun.net.httpserver." + k));
             }
         }
@@ -71,7 +71,7 @@ class HttpDrillsTest {
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the JVM did not finish");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals("maxReqTime=5\nmaxRspTime=30\ndrainAmount=1048576\n", out);
+        assertEquals("maxReqTime=4\nmaxRspTime=30\ntimerMillis=3000\ndrainAmount=1048576\n", out);
     }
 
     @Test
