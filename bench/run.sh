@@ -26,9 +26,9 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 if [[ -n $quick ]]; then
-  rounds=3; samples=2000; warmup=10000; duration=${duration:-25}; scrape_s=5; log_lines=300000; startup_rounds=3
+  rounds=3; samples=2000; warmup=10000; duration=${duration:-25}; scrape_s=5; paced_s=30; log_lines=300000; startup_rounds=3
 else
-  rounds=7; samples=5000; warmup=20000; duration=${duration:-120}; scrape_s=20; log_lines=2000000; startup_rounds=7
+  rounds=7; samples=5000; warmup=20000; duration=${duration:-120}; scrape_s=20; paced_s=60; log_lines=2000000; startup_rounds=7
 fi
 want() { [[ ,$only, == *,$1,* ]]; }
 
@@ -169,6 +169,12 @@ if want scrape; then
       note "scrape tool=node_exporter round=$r $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.ScrapeLatency "http://127.0.0.1:$nport/metrics" "$c" "$scrape_s")"
     done
   done
+  # Paced: one scraper, one scrape per 1.1 s (longer than the 1 s sampling interval), as a
+  # Prometheus server scrapes: each flopwatch scrape follows a new snapshot and renders it in full.
+  for r in $(seq 1 "$rounds"); do
+    note "scrape tool=flopwatch round=$r $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.ScrapeLatency "http://127.0.0.1:$port/metrics" 1 "$paced_s" 1100)"
+    note "scrape tool=node_exporter round=$r $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.ScrapeLatency "http://127.0.0.1:$nport/metrics" 1 "$paced_s" 1100)"
+  done
   kill "$agent" "$ne"; wait "$agent" "$ne" 2>/dev/null || true
 fi
 
@@ -231,7 +237,8 @@ if want scaling; then
     wait_data "http://127.0.0.1:$port/metrics"; sleep 3
     a0=$(cpu_ticks "$agent"); t0=$(date +%s.%N); sleep "$scrape_s"; a1=$(cpu_ticks "$agent"); t1=$(date +%s.%N)
     note "scaling gpus=$g processes=$p idle_cpu_percent_of_core=$(echo "($a1 - $a0) / $tck / ($t1 - $t0) * 100" | bc -l | xargs printf %.2f) rss_mib=$(echo "$(rss_kib "$agent") / 1024" | bc -l | xargs printf %.1f)"
-    note "scaling gpus=$g processes=$p scrape $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.ScrapeLatency "http://127.0.0.1:$port/metrics" 1 "$scrape_s")"
+    # paced (see section 3): each scrape renders the snapshot in full, the cost that grows with the node
+    note "scaling gpus=$g processes=$p scrape $(java -XX:+UseSerialGC -cp "$bench_cp" io.flopwatch.bench.ScrapeLatency "http://127.0.0.1:$port/metrics" 1 "$((paced_s / 2))" 1100)"
     kill "$agent"; wait "$agent" 2>/dev/null || true
   done
 fi

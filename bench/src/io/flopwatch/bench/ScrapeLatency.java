@@ -16,7 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * (after one untimed scrape each); prints p50/p99/max of all scrapes, the count and the
  * response size. Each thread has its own HTTP/1.1 client, like independent scrapers.
  *
- * <p>Usage: ScrapeLatency URL CONCURRENCY SECONDS
+ * <p>With PAUSE_MS, each thread waits that long after each scrape instead (paced, as a real
+ * Prometheus scrapes once per scrape interval): with a pause longer than the agent's sampling
+ * interval every flopwatch scrape comes after a new snapshot, so it measures a full rendering
+ * rather than the text kept for the snapshot (docs/agent.md).
+ *
+ * <p>Usage: ScrapeLatency URL CONCURRENCY SECONDS [PAUSE_MS]
  */
 public final class ScrapeLatency {
     private ScrapeLatency() {
@@ -26,6 +31,7 @@ public final class ScrapeLatency {
         URI url = URI.create(args[0]);
         int concurrency = Integer.parseInt(args[1]);
         long seconds = Long.parseLong(args[2]);
+        long pauseMillis = args.length > 3 ? Long.parseLong(args[3]) : 0;
         List<long[]> perThread = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         AtomicLong errors = new AtomicLong();
@@ -51,6 +57,9 @@ public final class ScrapeLatency {
                         }
                         bytes.set(r.body().length);
                         samples[++n] = dt;
+                        if (pauseMillis > 0) {
+                            Thread.sleep(pauseMillis);
+                        }
                     }
                 } catch (Exception e) {
                     errors.incrementAndGet();
@@ -74,8 +83,8 @@ public final class ScrapeLatency {
             k += (int) s[0];
         }
         Arrays.sort(all);
-        System.out.printf(Locale.ROOT, "url=%s concurrency=%d scrapes=%d errors=%d bytes=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f%n",
-                url, concurrency, total, errors.get(), bytes.get(), pct(all, 0.50), pct(all, 0.99),
+        System.out.printf(Locale.ROOT, "url=%s concurrency=%d pause_ms=%d scrapes=%d errors=%d bytes=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f%n",
+                url, concurrency, pauseMillis, total, errors.get(), bytes.get(), pct(all, 0.50), pct(all, 0.99),
                 total == 0 ? Double.NaN : all[total - 1] / 1e6);
     }
 
