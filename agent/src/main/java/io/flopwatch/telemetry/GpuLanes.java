@@ -153,7 +153,9 @@ final class GpuLanes {
                     if (unclaimed > 0) {
                         wake(r, Math.min(unclaimed, Math.max(1, r.lanesWoken)));
                     }
-                    nextStep = now + stepNanos;
+                    // The queue only shrinks: once it is empty (only calls in flight or a hung GPU
+                    // left) no lane could help, so the sampler sleeps until the deadline.
+                    nextStep = r.next == r.queued ? deadlineNanos : now + stepNanos;
                 }
                 roundDone.awaitNanos(Math.min(deadlineNanos - now, nextStep - now));
             }
@@ -357,7 +359,7 @@ final class GpuLanes {
                         while (k < 0) {
                             round = null;
                             Round open = GpuLanes.this.round;
-                            if (assigned == null && open != null && open.deficit > 0 && open.next < open.queued) {
+                            if (assigned == null && !stopping && open != null && open.deficit > 0 && open.next < open.queued) {
                                 open.deficit--;
                                 open.lanesWoken++;
                                 assigned = open;
