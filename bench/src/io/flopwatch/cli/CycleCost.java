@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * section 2): an {@link Agent} built from a config with {@code sampling.simulate}, its
  * {@code Sampler.cycle()} called {@code cycles} times after {@code warmup} cycles, with a clock
  * that advances 1 s per cycle (rate windows hold what they hold at 1 Hz); the sampling thread's
- * and the GPU workers' CPU from {@link ThreadMXBean}, then each listener and collector alone on
+ * and the GPU reader threads' ("flopwatch-gpu-reader-N") CPU from {@link ThreadMXBean}, then each listener and collector alone on
  * the last snapshot. Hot figures: at 1 Hz the same work costs more (cold caches, interpreted
  * code in the first minutes). In package io.flopwatch.cli for {@code NvmlOptions.open}; reads
  * the agent's private fields by reflection. Not part of the build:
@@ -76,7 +76,7 @@ public final class CycleCost {
             last = sampler.cycle();
         }
         int gpus = last.gpus().size();
-        System.out.printf("cycle: sampling thread %.1f us, GPU workers %.1f us (%.1f per GPU)%n",
+        System.out.printf("cycle: sampling thread %.1f us, GPU readers %.1f us (%.1f per GPU)%n",
                 (THREADS.getCurrentThreadCpuTime() - self) / 1e3 / cycles, (workerCpu() - workers) / 1e3 / cycles,
                 (workerCpu() - workers) / 1e3 / cycles / gpus);
         SnapshotMetrics metrics = field(agent, "metrics");

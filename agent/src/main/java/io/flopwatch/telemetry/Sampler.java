@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one sampling loop: every interval it starts each GPU's collection on that GPU's worker,
- * waits for all of them until a common deadline, builds an immutable {@link Snapshot} (GPUs
+ * The one sampling loop: every interval it hands the GPUs to its reader threads ({@link GpuLanes}:
+ * one lane reads them all in turn, more join only when GPUs are slow), waits for all of them until
+ * a common deadline, builds an immutable {@link Snapshot} (GPUs
  * that missed the deadline keep their last values, marked stale), runs the analysis and
  * publishes the snapshot through an {@link AtomicReference}. Then it hands the snapshot to its
  * listeners (log lines).
@@ -27,10 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>NVML absent or the driver not loaded: the snapshot says so ({@code nvmlUp} false with the
  * reason) and the sampler retries with exponential backoff (1 s doubling to 60 s) until it
  * opens. The same holds when the driver goes away after a successful start (module unloaded,
- * driver reloaded or upgraded): when any GPU's worker gets a library-wide code
+ * driver reloaded or upgraded): when any GPU's collection gets a library-wide code
  * (UNINITIALIZED, DRIVER_NOT_LOADED, LIB_RM_VERSION_MISMATCH) or every GPU answers with a
  * driver-level code (those or GPU_IS_LOST; see {@link DriverLoss}), the sampler publishes NVML
- * down with the reason, closes the sessions (each on its worker's thread, after any call in
+ * down with the reason, closes the sessions (each on its reader's thread, after any call in
  * flight), and goes back to the retry path; when NVML opens again it enumerates the GPUs anew,
  * so GPUs that vanished leave the snapshot and new ones join it. One lost GPU among working ones
  * stays that GPU's problem: it is reported down and retried each cycle.
@@ -61,7 +62,8 @@ public final class Sampler implements AutoCloseable {
     private NvmlSession control;
     private Optional<SystemInfo> system = Optional.empty();
     private boolean simulated;
-    private final List<DeviceWorker> workers = new ArrayList<>();
+    /** Reads the GPUs; null while NVML is not open. */
+    private volatile GpuLanes lanes;
     private final Map<Integer, GpuRecord> lastRecords = new LinkedHashMap<>();
     private String nvmlReason = "not started";
     private long nextOpenAttemptNanos;
@@ -179,42 +181,43 @@ public final class Sampler implements AutoCloseable {
         if (control != null) {
             int driverFailures = 0;
             boolean libraryWide = false;
-            boolean allAtDriverLevel = !workers.isEmpty();
+            int gpuCount = lanes.gpuCount();
+            boolean allAtDriverLevel = gpuCount > 0;
             String lossReason = "";
-            for (DeviceWorker w : workers) {
-                w.start(); // a worker still in a hung call is not started again
-            }
             Duration cycleDeadline = deadline; // one value for the whole cycle, even if retimed meanwhile
             long deadlineNanos = System.nanoTime() + cycleDeadline.toNanos();
-            for (DeviceWorker w : workers) {
-                GpuRecord r = w.await(deadlineNanos);
-                if (r != null) {
-                    var failure = w.driverFailure();
+            // A GPU still in a hung call is not started again; it is waited for like the others.
+            GpuLanes.Outcome[] outcomes = lanes.collect(deadlineNanos, GpuLanes.step(cycleDeadline));
+            for (int index = 0; index < gpuCount; index++) {
+                GpuLanes.Outcome o = outcomes[index];
+                if (o != null) {
+                    GpuRecord r = o.record();
+                    var failure = o.driverFailure();
                     if (failure != null) {
                         driverFailures++;
                         if (DriverLoss.libraryWide(failure.returnCode()) || lossReason.isEmpty()) {
                             lossReason = failure.getMessage();
                         }
                         libraryWide |= DriverLoss.libraryWide(failure.returnCode());
-                        allAtDriverLevel &= w.allFailedAtDriverLevel();
+                        allAtDriverLevel &= o.allFailedAtDriverLevel();
                     } else {
                         allAtDriverLevel = false;
                     }
                     r = withXid(r);
-                    lastRecords.put(w.index(), r);
+                    lastRecords.put(index, r);
                     records.add(r);
                 } else {
                     allAtDriverLevel = false; // a GPU still in a call: not known to be gone
-                    GpuRecord last = lastRecords.get(w.index());
+                    GpuRecord last = lastRecords.get(index);
                     String why = "collection did not finish within " + cycleDeadline.toMillis() + " ms";
                     GpuRecord stale = last != null ? last.stale(why)
-                            : new GpuRecord.Builder(w.index()).build(ticker.nanoTime(), false, why, Map.of());
+                            : new GpuRecord.Builder(index).build(ticker.nanoTime(), false, why, Map.of());
                     stale = withXid(stale);
-                    lastRecords.put(w.index(), stale);
+                    lastRecords.put(index, stale);
                     records.add(stale);
                 }
             }
-            if (libraryWide || (allAtDriverLevel && driverFailures == workers.size())) {
+            if (libraryWide || (allAtDriverLevel && driverFailures == gpuCount)) {
                 driverLost(lossReason);
                 records.clear();
             } else if (records.stream().anyMatch(GpuRecord::up)) {
@@ -263,10 +266,8 @@ public final class Sampler implements AutoCloseable {
      */
     private void driverLost(String reason) {
         LOG.warn("NVML lost ({}); closing the sessions and reopening", reason);
-        for (DeviceWorker w : workers) {
-            w.closeLater();
-        }
-        workers.clear();
+        lanes.closeLater();
+        lanes = null;
         lastRecords.clear();
         if (xid != null) {
             xid.stopLater(); // its counts are by index, and indexes may mean other GPUs after the reload
@@ -297,6 +298,18 @@ public final class Sampler implements AutoCloseable {
         retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
     }
 
+    /** How many reader lanes the last cycle woke (0 while NVML is not open); for tests. */
+    int lanesInLastCycle() {
+        GpuLanes l = lanes;
+        return l == null ? 0 : l.lanesInLastRound();
+    }
+
+    /** Reader lane threads alive, retired ones included (0 while NVML is not open); for tests. */
+    int liveLanes() {
+        GpuLanes l = lanes;
+        return l == null ? 0 : l.liveLanes();
+    }
+
     private GpuRecord withXid(GpuRecord r) {
         if (xid == null) {
             return r;
@@ -316,9 +329,7 @@ public final class Sampler implements AutoCloseable {
             int count = s.deviceCount();
             system = Optional.of(s.system());
             simulated = s.simulated();
-            for (int i = 0; i < count; i++) {
-                workers.add(new DeviceWorker(i, opener, collectors, ticker));
-            }
+            lanes = new GpuLanes(count, opener, collectors, ticker); // its threads start with the first cycle
             if (watchXid) {
                 xid = new XidWatcher(opener);
             }
@@ -327,10 +338,10 @@ public final class Sampler implements AutoCloseable {
             answeredSinceOpen = false; // the backoff is reset once a GPU answers
             LOG.info("NVML opened: {} GPUs{}", count, simulated ? " (simulated)" : "");
         } catch (RuntimeException e) {
-            for (DeviceWorker w : workers) {
-                w.closeLater();
+            if (lanes != null) {
+                lanes.closeLater();
+                lanes = null;
             }
-            workers.clear();
             if (s != null && control == null) {
                 try {
                     s.close(); // opened, but enumerating failed (driver went away again)
@@ -365,7 +376,7 @@ public final class Sampler implements AutoCloseable {
 
     /**
      * Stops sampling, then lets each GPU's collection in flight finish (up to
-     * {@code grace}) before its NVML session closes, then closes the control session.
+     * {@code grace}) before its reader's NVML session closes, then closes the control session.
      */
     public void close(Duration grace) {
         running = false;
@@ -378,9 +389,13 @@ public final class Sampler implements AutoCloseable {
                 t.interrupt();
                 t.join(grace.toMillis());
             }
-            for (DeviceWorker w : workers) {
-                if (!w.close(grace.toMillis())) {
-                    LOG.warn("GPU {} is still in an NVML call; leaving its session open", w.index());
+            if (lanes != null) {
+                for (int gpu : lanes.close(grace.toMillis())) {
+                    if (gpu >= 0) {
+                        LOG.warn("GPU {} is still in an NVML call; leaving its session open", gpu);
+                    } else {
+                        LOG.warn("a GPU reader is still closing its NVML session");
+                    }
                 }
             }
         } catch (InterruptedException e) {

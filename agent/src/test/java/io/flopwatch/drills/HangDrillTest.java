@@ -20,14 +20,24 @@ import org.junit.jupiter.api.io.TempDir;
  * Fault drill (issue 8; docs/RELIABILITY.md): GPU 1's utilization call hangs 20 times in ten
  * seconds (the simulated library's hang faults). Each hang makes GPU 1 stale and each return
  * recovers it, the other GPUs never stop, and the agent's threads do not grow with the hangs:
- * a GPU inside a hung call is not given another thread.
+ * a GPU inside a hung call is not given another thread, and the GPU reader threads (one reads
+ * every GPU while they answer, a hung call holds one more) never outnumber the GPUs.
  */
 class HangDrillTest {
     static final int HANGS = 20;
 
     private static long flopwatchThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("flopwatch-")).count();
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("flopwatch-")
+                && !t.getName().startsWith(READER)).count();
     }
+
+    private static long readerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(READER)).count();
+    }
+
+    /** The GPU reader lanes: one reads every GPU while they answer; a hung call holds one more, per hung GPU. */
+    static final String READER = "flopwatch-gpu-reader-";
+    static final int GPUS = 3;
 
     @Test
     void manyHangsLeakNoThreadAndEachRecovers(@TempDir Path dir) throws Exception {
@@ -49,6 +59,7 @@ class HangDrillTest {
             assertTrue(first.nvmlUp(), first.nvmlReason());
             long baseline = flopwatchThreads();
             long most = baseline;
+            long mostReaders = readerThreads();
             int staleSpells = 0;
             boolean wasStale = false;
             long othersLast = 0;
@@ -64,12 +75,14 @@ class HangDrillTest {
                 assertTrue(others >= othersLast, "GPUs 0 and 2 keep being read");
                 othersLast = others;
                 most = Math.max(most, flopwatchThreads());
+                mostReaders = Math.max(mostReaders, readerThreads());
                 Thread.sleep(50);
             }
             Snapshot last = sampler.cycle();
             assertTrue(last.gpus().get(1).up(), "GPU 1 recovered after the last hang");
             assertTrue(staleSpells >= HANGS / 2, "GPU 1 went stale in most hangs: " + staleSpells);
             assertTrue(most <= baseline, "threads grew from " + baseline + " to " + most + " during the hangs");
+            assertTrue(mostReaders <= GPUS, mostReaders + " GPU reader threads for " + GPUS + " GPUs");
         } finally {
             sampler.close();
         }

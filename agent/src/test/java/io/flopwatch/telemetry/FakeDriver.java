@@ -34,6 +34,8 @@ final class FakeDriver {
     private final Set<Integer> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final AtomicInteger opens = new AtomicInteger();
     final AtomicInteger openSessions = new AtomicInteger();
+    /** Sessions closed on another thread than the one that opened them ("opened on A, closed on B"). */
+    final List<String> closedElsewhere = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     FakeDriver(String... uuids) {
         this.uuids = List.of(uuids);
@@ -68,6 +70,7 @@ final class FakeDriver {
 
     private final class Session implements NvmlSession {
         private final int openedOn;
+        private final Thread openedBy = Thread.currentThread();
         private boolean closed;
 
         Session(int generation) {
@@ -128,6 +131,10 @@ final class FakeDriver {
         @Override
         public void close() {
             if (!closed) {
+                if (Thread.currentThread() != openedBy) {
+                    closedElsewhere.add("opened on " + openedBy.getName() + ", closed on "
+                            + Thread.currentThread().getName());
+                }
                 closed = true;
                 openSessions.decrementAndGet();
             }
