@@ -168,28 +168,34 @@ public final class Exposition {
         return body.toByteArray();
     }
 
-    /** The cached part with the families of the fresh one put in their places by name. */
+    /**
+     * The cached part with the families of the fresh one put in their places by name, copied once
+     * into an array of the exact size (a scrape's one pass over the cached bytes).
+     */
     static byte[] join(Part cached, Families fresh, boolean openMetrics) {
         Families c = cached.families;
         if (fresh.keys.length == 0) {
             return cached.rendered; // nothing computed at the scrape: the cached bytes as they are
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(c.length + fresh.length + EOF.length);
+        byte[] out = new byte[c.length + fresh.length - fresh.starts[0] + (openMetrics ? EOF.length : 0)];
+        int written = 0;
         int from = 0;
         for (int f = 0; f < fresh.keys.length; f++) {
-            int at = c.offsetBefore(fresh.keys[f]);
-            if (at < from) {
-                at = from; // a fresh family sorted before the previous one (not with sorted input)
-            }
-            out.write(c.bytes, from, at - from);
-            out.write(fresh.bytes, fresh.starts[f], fresh.end(f) - fresh.starts[f]);
+            // Both parts are sorted by name, so the places only move forward.
+            int at = Math.max(from, c.offsetBefore(fresh.keys[f]));
+            System.arraycopy(c.bytes, from, out, written, at - from);
+            written += at - from;
+            int n = fresh.end(f) - fresh.starts[f];
+            System.arraycopy(fresh.bytes, fresh.starts[f], out, written, n);
+            written += n;
             from = at;
         }
-        out.write(c.bytes, from, c.length - from);
+        System.arraycopy(c.bytes, from, out, written, c.length - from);
+        written += c.length - from;
         if (openMetrics) {
-            out.write(EOF, 0, EOF.length);
+            System.arraycopy(EOF, 0, out, written, EOF.length);
         }
-        return out.toByteArray();
+        return out;
     }
 
     /** A rendering of the snapshot-derived registry, the key it was made under and its families. */

@@ -34,6 +34,12 @@ import java.util.function.ToDoubleFunction;
  * series of its own instead of continuing another UUID's), and {@code flopwatch_nvml_info} is
  * replaced when the driver version changes. Names follow Micrometer's conventions, which the Prometheus
  * registry turns into {@code flopwatch_…} with the base unit as suffix.
+ *
+ * <p>Every meter's value is a function of the latest snapshot and of what the last {@link #sync}
+ * computed, except {@code flopwatch_gpu_sample_age_seconds}, which reads the ticker at the
+ * scrape. Given a registry of their own for such meters ({@code scrapeTime}), the main registry
+ * can be rendered once per snapshot ({@link Exposition}); a meter added here that reads anything
+ * else (a clock, a live counter) must go to {@code scrapeTime} too.
  */
 public final class SnapshotMetrics {
 
