@@ -51,9 +51,12 @@ class ExpositionTest {
 
     @BeforeEach
     void start() throws Exception {
-        AgentConfig config = ConfigLoader.parse("golden", AgentGoldenTest.CONFIG);
+        open(ConfigLoader.parse("golden", AgentGoldenTest.CONFIG), "scenarios/golden-2x-h100.scenario");
+    }
+
+    private void open(AgentConfig config, String scenarioResource) throws Exception {
         ticker = new FakeTicker();
-        NvmlSource source = NvmlSource.simulated(AgentGoldenTest.resource("scenarios/golden-2x-h100.scenario"));
+        NvmlSource source = NvmlSource.simulated(AgentGoldenTest.resource(scenarioResource));
         sampler = new Sampler(source::open, Collectors.builtIn(config.sampling().collectors()),
                 Duration.ofSeconds(1), Duration.ofSeconds(5), ticker,
                 new LiveAnalyzer(config, GpuCatalog.load(Optional.empty()), ticker));
@@ -110,6 +113,34 @@ class ExpositionTest {
         assertEquals(whole.scrape(contentType), body(contentType), "second scrape, from the cache");
         assertEquals(1, exposition.partRenderings(), "two scrapes of one snapshot, one rendering of its part");
         assertTrue(body(contentType).contains("flopwatch_gpu_sample_age_seconds{"));
+    }
+
+    /**
+     * The shape docs/BENCHMARKS.md section 3 measures, on the demo scenario: 8 GPUs with their
+     * processes and 18 NVLink links each, 4 workloads on 2 GPUs each (bench/run.sh agent_config).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Exposition.TEXT, Exposition.OPENMETRICS})
+    void theBenchmarksShapeIsRenderedTheSame(String contentType) throws Exception {
+        stop();
+        StringBuilder yaml = new StringBuilder("workloads:\n");
+        for (int i = 0; i < 4; i++) {
+            yaml.append("  - name: job").append(i).append("\n    model: llama-3-8b\n    mode: train\n")
+                    .append("    seq_len: 8192\n    precision: bf16\n    gpus: [").append(2 * i).append(", ")
+                    .append(2 * i + 1).append("]\n    throughput:\n      source: fixed\n")
+                    .append("      tokens_per_second: 20000\n      window: 10s\n");
+        }
+        open(ConfigLoader.parse("bench", yaml.toString()), "config/scenarios/demo-8x-h100-training.scenario");
+        twoCycles();
+        ticker.advance(Duration.ofMillis(700));
+        String body = body(contentType);
+        assertEquals(whole.scrape(contentType), body);
+        assertEquals(8, body.lines().filter(l -> l.startsWith("flopwatch_gpu_sample_age_seconds{")).count());
+        assertTrue(body.contains("flopwatch_gpu_nvlink_link_"), "per-link series");
+        assertTrue(body.contains("flopwatch_process_"), "per-process series");
+        ticker.advance(Duration.ofMillis(200));
+        assertEquals(whole.scrape(contentType), body(contentType), "from the cache");
+        assertEquals(1, exposition.partRenderings());
     }
 
     @ParameterizedTest
