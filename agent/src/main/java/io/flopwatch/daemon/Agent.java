@@ -4,6 +4,7 @@ import io.flopwatch.attribution.Attributor;
 import io.flopwatch.config.AgentConfig;
 import io.flopwatch.cupti.Cupti;
 import io.flopwatch.export.CuptiControl;
+import io.flopwatch.export.Exposition;
 import io.flopwatch.export.LogWriter;
 import io.flopwatch.export.MetricsServer;
 import io.flopwatch.export.SnapshotMetrics;
@@ -44,6 +45,10 @@ public final class Agent implements AutoCloseable {
 
     private final Sampler sampler;
     private final PrometheusMeterRegistry prometheus;
+    /** The meters computed at the scrape (the sample age), rendered on every scrape. */
+    private final PrometheusMeterRegistry scrapeTime;
+    /** /metrics: {@link #prometheus} rendered once per snapshot, joined to {@link #scrapeTime}. */
+    private final Exposition exposition;
     private final SnapshotMetrics metrics;
     private final LiveAnalyzer analyzer;
     private final Ticker ticker;
@@ -82,7 +87,10 @@ public final class Agent implements AutoCloseable {
             sampler.readNics(NicMonitor.system(ticker));
         }
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        metrics = new SnapshotMetrics(prometheus, sampler::latest, ticker, version);
+        scrapeTime = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics = new SnapshotMetrics(prometheus, scrapeTime, sampler::latest, ticker, version);
+        exposition = new Exposition(prometheus, scrapeTime,
+                () -> new Exposition.Inputs(sampler.latest(), metrics.syncs()));
         sampler.addListener(metrics::sync);
         startOtlp(config);
         startLog(config);
@@ -92,7 +100,7 @@ public final class Agent implements AutoCloseable {
 
     private MetricsServer newServer(AgentConfig c) throws IOException {
         MetricsServer s = c.exporters().prometheus() || c.push().enabled()
-                ? new MetricsServer(c.web(), c.push(), c.exporters().prometheus(), prometheus,
+                ? new MetricsServer(c.web(), c.push(), c.exporters().prometheus(), exposition,
                         analyzer::pushSources, ticker, sampler::latest) : null;
         if (s != null && cupti != null) {
             s.addLocalControl(CuptiControl.PATH, new CuptiControl(cupti, cupti.applyWithin()));
@@ -278,7 +286,7 @@ public final class Agent implements AutoCloseable {
 
     /** The Prometheus text of the current snapshot (what /metrics answers). */
     public String scrape() {
-        return prometheus.scrape();
+        return exposition.scrape();
     }
 
     @Override
@@ -295,6 +303,7 @@ public final class Agent implements AutoCloseable {
         }
         analyzer.close();
         prometheus.close();
+        scrapeTime.close();
         LOG.debug("agent stopped");
     }
 }

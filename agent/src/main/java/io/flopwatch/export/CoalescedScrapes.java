@@ -15,7 +15,9 @@ import java.util.function.Function;
  * several scrapers (an HA pair of Prometheus servers, a Grafana agent, someone's curl) arriving
  * together, the agent renders once instead of once per scraper, so the CPU the scrapes take and
  * the time the last one waits stop growing with their number (docs/BENCHMARKS.md, section 3).
- * A scrape that arrives after a rendering has finished always gets a new one.
+ * A scrape that arrives after a rendering has finished always gets a new one. In the agent,
+ * {@link Exposition} asks for a rendering only when its text of the current snapshot is missing,
+ * so this shares the renderings of concurrent misses.
  */
 final class CoalescedScrapes {
     private final Function<String, byte[]> render;

@@ -36,7 +36,8 @@ import org.springframework.security.crypto.bcrypt.BCrypt;
  * The agent's HTTP endpoint (the JDK's server): {@code GET /metrics} (Prometheus text, or
  * OpenMetrics when the client asks for it), {@code GET /} (a short index) and the push endpoint
  * through which a workload reports its tokens. Handlers read only the registry, whose meters
- * read only the last snapshot: no request ever waits on a GPU.
+ * read only the last snapshot: no request ever waits on a GPU. The agent's {@link Exposition}
+ * renders the snapshot-derived series once per snapshot and the sample age on every scrape.
  */
 public final class MetricsServer implements AutoCloseable {
 
@@ -86,13 +87,13 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    private static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String OPENMETRICS = Exposition.OPENMETRICS;
+    private static final String TEXT = Exposition.TEXT;
 
     private final HttpServer server;
     private final ExecutorService executor;
-    private final PrometheusMeterRegistry registry;
-    private final CoalescedScrapes scrapes;
+    /** What /metrics answers; see {@link Exposition} for when it renders. */
+    private final Exposition exposition;
     private final AgentConfig.Web web;
     private final AgentConfig.Push push;
     /** The push sources of the moment: a reload may add or remove push workloads under a running server. */
@@ -139,10 +140,21 @@ public final class MetricsServer implements AutoCloseable {
     public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
                          PrometheusMeterRegistry registry, Supplier<Map<String, PushThroughputSource>> pushSources,
                          Ticker ticker, Supplier<Snapshot> snapshots) throws IOException {
+        this(web, push, serveMetrics, Exposition.uncached(registry), pushSources, ticker, snapshots);
+    }
+
+    /**
+     * @param exposition  what /metrics answers (the agent's renders once per snapshot)
+     * @param pushSources asked on each push, so workloads reloaded under the server are found
+     * @param snapshots   the agent's last published snapshot, served read-only at {@link #SNAPSHOT_PATH}
+     *                    (with /metrics, under the same basic auth); null: no snapshot endpoint
+     */
+    public MetricsServer(AgentConfig.Web web, AgentConfig.Push push, boolean serveMetrics,
+                         Exposition exposition, Supplier<Map<String, PushThroughputSource>> pushSources,
+                         Ticker ticker, Supplier<Snapshot> snapshots) throws IOException {
         this.web = web;
         this.push = push;
-        this.registry = registry;
-        this.scrapes = new CoalescedScrapes(this::render);
+        this.exposition = java.util.Objects.requireNonNull(exposition, "exposition");
         this.servesSnapshot = serveMetrics && snapshots != null;
         this.pushSources = pushSources;
         this.ticker = ticker;
@@ -283,21 +295,6 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The registry's exposition as UTF-8 bytes, written by Micrometer straight into a buffer:
-     * {@code scrape(String)} would decode the same bytes into a String that {@link #send} then
-     * encodes again, two passes over a body of hundreds of kilobytes on a big node.
-     */
-    private byte[] render(String contentType) {
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(64 * 1024);
-        try {
-            registry.scrape(body, contentType);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);   // a ByteArrayOutputStream does not throw
-        }
-        return body.toByteArray();
-    }
-
     private void metrics(HttpExchange ex) throws IOException {
         if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
             send(ex, 405, "text/plain; charset=utf-8", "use GET\n");
@@ -306,7 +303,7 @@ public final class MetricsServer implements AutoCloseable {
         String accept = ex.getRequestHeaders().getFirst("Accept");
         boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
         String contentType = openMetrics ? OPENMETRICS : TEXT;
-        send(ex, 200, contentType, scrapes.scrape(contentType));
+        send(ex, 200, contentType, exposition.scrape(contentType));
     }
 
     /**

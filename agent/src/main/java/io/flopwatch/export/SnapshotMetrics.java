@@ -34,6 +34,12 @@ import java.util.function.ToDoubleFunction;
  * series of its own instead of continuing another UUID's), and {@code flopwatch_nvml_info} is
  * replaced when the driver version changes. Names follow Micrometer's conventions, which the Prometheus
  * registry turns into {@code flopwatch_…} with the base unit as suffix.
+ *
+ * <p>Every meter's value is a function of the latest snapshot and of what the last {@link #sync}
+ * computed, except {@code flopwatch_gpu_sample_age_seconds}, which reads the ticker at the
+ * scrape. Given a registry of their own for such meters ({@code scrapeTime}), the main registry
+ * can be rendered once per snapshot ({@link Exposition}); a meter added here that reads anything
+ * else (a clock, a live counter) must go to {@code scrapeTime} too.
  */
 public final class SnapshotMetrics {
 
@@ -52,10 +58,32 @@ public final class SnapshotMetrics {
     private Shape registered;
     /** The key of the {@code flopwatch_nvml_info} series registered, or null. */
     private String nvmlInfoShown;
+    /**
+     * Where the meters computed at the scrape go (the sample age, from the ticker): {@code registry}
+     * itself, or a registry of their own that {@link Exposition} renders on every scrape.
+     */
+    private final MeterRegistry scrapeTime;
+    /** The scrape-time meters, in groups under the same keys as {@link #groups}' (removed with them). */
+    private final MeterGroups scrapeTimeGroups;
+    /** Syncs finished; volatile, not synchronized: {@link Exposition} reads it on every scrape. */
+    private volatile long syncs;
 
     public SnapshotMetrics(MeterRegistry registry, Supplier<Snapshot> latest, Ticker ticker, String version) {
+        this(registry, registry, latest, ticker, version);
+    }
+
+    /**
+     * @param scrapeTime where the meters whose value is computed at the scrape go (the sample age):
+     *                   with a registry of their own, every other meter's value is a function of the
+     *                   latest snapshot and the last {@link #sync}, so {@link Exposition} can render
+     *                   {@code registry} once per snapshot
+     */
+    public SnapshotMetrics(MeterRegistry registry, MeterRegistry scrapeTime, Supplier<Snapshot> latest, Ticker ticker,
+                           String version) {
         this.registry = registry;
         this.groups = new MeterGroups(registry);
+        this.scrapeTime = scrapeTime;
+        this.scrapeTimeGroups = new MeterGroups(scrapeTime);
         this.latest = latest;
         this.ticker = ticker;
         this.mig = new MigMetrics(registry, latest);
@@ -87,6 +115,16 @@ public final class SnapshotMetrics {
         cuptiMetrics.sync(s);
         processes.sync(s);
         interconnect.sync(s);
+        syncs++; // last: a rendering keyed by the new count sees every meter and value of this sync
+    }
+
+    /**
+     * How many {@link #sync}s (and workload removals) have finished. With the latest snapshot it is
+     * what the values of the meters in {@code registry} depend on besides the meters themselves
+     * (the job series read what the last sync computed); see {@link Exposition}.
+     */
+    public long syncs() {
+        return syncs;
     }
 
     /** The collector, GPU and workload meters: what {@link Shape} decides. */
@@ -153,6 +191,7 @@ public final class SnapshotMetrics {
     public synchronized void removeWorkload(String name) {
         registered = null; // the next sync registers it again if it is still configured
         removeAll(k -> k.equals("workload/" + name) || k.startsWith("workload/" + name + "/"));
+        syncs++;
     }
 
     private void syncNvml(Snapshot s) {
@@ -202,12 +241,14 @@ public final class SnapshotMetrics {
             gauge("flopwatch.gpu.up", t, null,
                     "1 when the GPU answered within the sampling deadline in the last cycle, 0 when it is stale",
                     x -> x.gpu(i).map(g -> g.up() ? 1.0 : 0.0).orElse(Double.NaN));
-            own(Gauge.builder("flopwatch.gpu.sample.age", this,
+            // Computed at the scrape (the ticker's now), so it goes where scrape-time meters go.
+            scrapeTimeGroups.open("gpu/" + i + "/" + a.uuid());
+            scrapeTimeGroups.own(Gauge.builder("flopwatch.gpu.sample.age", this,
                             m -> m.latest.get().gpu(i).map(g -> (m.ticker.nanoTime() - g.sampledAtNanos()) / 1e9)
                                     .orElse(Double.NaN))
                     .tags(t).baseUnit("seconds").strongReference(true)
                     .description("Time since the GPU's values were last read; grows while the GPU is stale")
-                    .register(registry));
+                    .register(scrapeTime));
             analysis(t, i, "flopwatch.gpu.utilization", "ratio",
                     "Fraction of time one or more kernels ran (NVML utilization.gpu); says nothing about how much of the GPU they used",
                     GpuAnalysis::kernelActiveRatio);
@@ -403,6 +444,7 @@ public final class SnapshotMetrics {
 
     private void removeAll(java.util.function.Predicate<String> which) {
         groups.removeIf(which);
+        scrapeTimeGroups.removeIf(which);
     }
 
     /** "gpu/0/GPU-x/peak/bf16" → "gpu/0/GPU-x". */
