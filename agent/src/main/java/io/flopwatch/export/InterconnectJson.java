@@ -1,7 +1,5 @@
 package io.flopwatch.export;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flopwatch.analysis.GpuAnalysis;
 import io.flopwatch.analysis.WorkloadAnalysis;
 import io.flopwatch.telemetry.GpuRecord;
@@ -25,64 +23,79 @@ public final class InterconnectJson {
     }
 
     /** Per-GPU fields: NVLink, PCIe link and replays, nearest NIC, energy counter. */
-    static void gpu(ObjectNode g, GpuRecord r, GpuAnalysis a) {
-        num(g, "nvlink_utilization_ratio", a.nvlinkRatio());
-        num(g, "pcie_utilization_ratio", a.pcieRatio());
+    static void gpu(JsonLine g, GpuRecord r, GpuAnalysis a) {
+        g.finiteOrNull("nvlink_utilization_ratio", a.nvlinkRatio());
+        g.finiteOrNull("pcie_utilization_ratio", a.pcieRatio());
         GpuInterconnect ic = r.interconnect();
         if (!ic.nvlinkActive().isEmpty()) {
-            g.put("nvlink_links_active", ic.activeLinks());
-            g.put("nvlink_links", ic.nvlinkActive().size());
+            g.field("nvlink_links_active", ic.activeLinks());
+            g.field("nvlink_links", ic.nvlinkActive().size());
         }
         if (!ic.errorCounts().isEmpty()) {
-            ObjectNode e = g.putObject("nvlink_errors");
-            new TreeMap<>(ic.errorCounts()).forEach(e::put);
+            counters(g, "nvlink_errors", ic.errorCounts());
         }
-        ic.pcieReplays().ifPresent(v -> g.put("pcie_replays", v));
-        g.put("pcie_link", GpuInterconnect.pcieLink(r).name().toLowerCase(Locale.ROOT));
+        ic.pcieReplays().ifPresent(v -> g.field("pcie_replays", v));
+        g.field("pcie_link", GpuInterconnect.pcieLink(r).name().toLowerCase(Locale.ROOT));
         ic.nearestNic().ifPresent(n -> {
-            ObjectNode o = g.putObject("nic");
-            o.put("device", n.device());
-            o.put("port", n.port());
-            o.put("closeness", n.closeness().name());
-            num(o, "utilization_ratio", n.utilization());
+            g.beginObject("nic");
+            g.field("device", n.device());
+            g.field("port", n.port());
+            g.field("closeness", n.closeness().name());
+            num(g, "utilization_ratio", n.utilization());
+            g.endObject();
         });
         r.sample().ifPresent(x -> {
-            x.power().totalEnergyJoules().ifPresent(j -> g.put("energy_total_joules", j));
-            x.power().enforcedLimitWatts().ifPresent(w -> g.put("power_limit_watts", w));
+            x.power().totalEnergyJoules().ifPresent(j -> g.field("energy_total_joules", j));
+            x.power().enforcedLimitWatts().ifPresent(w -> g.field("power_limit_watts", w));
         });
     }
 
     /** Per-workload energy fields. */
-    static void workload(ObjectNode o, WorkloadAnalysis w) {
-        num(o, "power_watts", w.energy().averageWatts());
-        num(o, "joules_per_token", w.energy().joulesPerToken());
-        num(o, "model_flops_per_watt", w.energy().modelFlopsPerSecondPerWatt());
+    static void workload(JsonLine o, WorkloadAnalysis w) {
+        o.finiteOrNull("power_watts", w.energy().averageWatts());
+        o.finiteOrNull("joules_per_token", w.energy().joulesPerToken());
+        o.finiteOrNull("model_flops_per_watt", w.energy().modelFlopsPerSecondPerWatt());
     }
 
     /** The node's RDMA ports; nothing when there are none. */
-    static void nics(ObjectNode root, Snapshot s) {
+    static void nics(JsonLine root, Snapshot s) {
         if (s.nics().ports().isEmpty()) {
             return;
         }
-        ArrayNode a = root.putArray("nics");
+        root.beginArray("nics");
         for (InfinibandPort p : s.nics().ports()) {
-            ObjectNode o = a.addObject();
-            o.put("nic", p.device());
-            o.put("port", p.port());
-            o.put("link_layer", p.linkLayer());
-            o.put("state", p.state().name());
-            p.pciAddress().ifPresent(x -> o.put("pci_address", x));
-            p.rateBitsPerSecond().ifPresent(x -> o.put("rate_bits_per_second", x));
+            root.beginObject();
+            root.field("nic", p.device());
+            root.field("port", p.port());
+            root.field("link_layer", p.linkLayer());
+            root.field("state", p.state().name());
+            p.pciAddress().ifPresent(x -> root.field("pci_address", x));
+            p.rateBitsPerSecond().ifPresent(x -> root.field("rate_bits_per_second", x));
             s.nics().rates(p.device(), p.port()).ifPresent(r -> {
-                num(o, "transmit_bits_per_second", r.transmitBitsPerSecond());
-                num(o, "receive_bits_per_second", r.receiveBitsPerSecond());
-                num(o, "utilization_ratio", r.linkUtilizationRatio());
+                num(root, "transmit_bits_per_second", r.transmitBitsPerSecond());
+                num(root, "receive_bits_per_second", r.receiveBitsPerSecond());
+                num(root, "utilization_ratio", r.linkUtilizationRatio());
                 if (!r.errorIncreases().isEmpty()) {
-                    ObjectNode e = o.putObject("error_increases");
-                    new TreeMap<>(r.errorIncreases()).forEach(e::put);
+                    counters(root, "error_increases", r.errorIncreases());
                 }
             });
+            root.endObject();
         }
+        root.endArray();
+    }
+
+    /** Counter name → count, in name order (the maps are unordered; the line must not vary). */
+    private static void counters(JsonLine out, String name, Map<String, Long> counts) {
+        out.beginObject(name);
+        for (Map.Entry<String, Long> e : new TreeMap<>(counts).entrySet()) {
+            Long v = e.getValue();
+            if (v == null) {
+                out.nullField(e.getKey());
+            } else {
+                out.field(e.getKey(), v.longValue());
+            }
+        }
+        out.endObject();
     }
 
     /** Compact GPU suffix for the human line: " nvl89% pcie:degraded nic70%" (only what is known or wrong). */
@@ -107,16 +120,8 @@ public final class InterconnectJson {
         return Double.isNaN(j) ? "" : String.format(Locale.ROOT, " %.3gJ/tok", j);
     }
 
-    private static void num(ObjectNode o, String field, double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            o.putNull(field);
-        } else {
-            o.put(field, v);
-        }
-    }
-
-    private static void num(ObjectNode o, String field, OptionalDouble v) {
-        num(o, field, v.isPresent() ? v.getAsDouble() : Double.NaN);
+    private static void num(JsonLine o, String field, OptionalDouble v) {
+        o.finiteOrNull(field, v.isPresent() ? v.getAsDouble() : Double.NaN);
     }
 
 }

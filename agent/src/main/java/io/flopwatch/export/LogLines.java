@@ -1,10 +1,7 @@
 package io.flopwatch.export;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flopwatch.attribution.AttributedProcess;
 import io.flopwatch.attribution.GpuAttribution;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flopwatch.analysis.GpuAnalysis;
 import io.flopwatch.analysis.WorkloadAnalysis;
 import io.flopwatch.telemetry.GpuRecord;
@@ -17,45 +14,50 @@ import java.util.Locale;
  * {@code journalctl -f}. Pure: formats a snapshot, writes nothing.
  */
 public final class LogLines {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LogLines() {
     }
 
+    /**
+     * The JSON line, written straight into text by {@link JsonLine}: no Jackson tree, so no Jackson
+     * databind on the daemon's path (the characters are those the tree it once built wrote;
+     * JsonLineTest keeps that tree as the reference).
+     */
     public static String json(Snapshot s) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("time", s.takenAt().toString());
-        root.put("nvml_up", s.nvmlUp());
+        JsonLine root = new JsonLine(16384); // an 8-GPU log line is about 11 KB: no regrowth
+        root.beginObject();
+        root.field("time", s.takenAt().toString());
+        root.field("nvml_up", s.nvmlUp());
         if (!s.nvmlUp()) {
-            root.put("nvml_reason", s.nvmlReason());
+            root.field("nvml_reason", s.nvmlReason());
         }
-        root.put("simulated", s.simulated());
-        ArrayNode gpus = root.putArray("gpus");
+        root.field("simulated", s.simulated());
+        root.beginArray("gpus");
         for (GpuAnalysis a : s.analyses()) {
-            ObjectNode g = gpus.addObject();
+            JsonLine g = root.beginObject();
             GpuRecord r = s.gpu(a.index()).orElse(null);
-            g.put("gpu", a.index());
-            g.put("uuid", a.uuid());
-            g.put("up", r != null && r.up());
+            g.field("gpu", a.index());
+            g.field("uuid", a.uuid());
+            g.field("up", r != null && r.up());
             if (r != null) {
-                num(g, "sample_age_seconds", s.sampleAgeSeconds(r));
+                g.finiteOrNull("sample_age_seconds", s.sampleAgeSeconds(r));
             }
-            num(g, "utilization_ratio", a.kernelActiveRatio());
-            num(g, "sm_active_ratio", a.smActiveRatio());
-            num(g, "sm_occupancy_ratio", a.smOccupancyRatio());
-            num(g, "tensor_active_ratio", a.tensorActiveRatio());
-            num(g, "dram_bandwidth_utilization_ratio", a.dramBandwidthRatio());
-            num(g, "nvlink_bytes_per_second", a.nvlinkBytesPerSecond());
-            num(g, "sm_clock_hertz", a.smClockHz());
+            g.finiteOrNull("utilization_ratio", a.kernelActiveRatio());
+            g.finiteOrNull("sm_active_ratio", a.smActiveRatio());
+            g.finiteOrNull("sm_occupancy_ratio", a.smOccupancyRatio());
+            g.finiteOrNull("tensor_active_ratio", a.tensorActiveRatio());
+            g.finiteOrNull("dram_bandwidth_utilization_ratio", a.dramBandwidthRatio());
+            g.finiteOrNull("nvlink_bytes_per_second", a.nvlinkBytesPerSecond());
+            g.finiteOrNull("sm_clock_hertz", a.smClockHz());
             if (r != null && r.sample().isPresent()) {
                 var p = r.sample().get().power();
-                p.usageWatts().ifPresent(w -> g.put("power_watts", w));
-                r.sample().get().memory().usedBytes().ifPresent(b -> g.put("memory_used_bytes", b));
+                p.usageWatts().ifPresent(w -> g.field("power_watts", w));
+                r.sample().get().memory().usedBytes().ifPresent(b -> g.field("memory_used_bytes", b));
             }
-            g.put("precision", a.precision().key());
-            num(g, "peak_flops", a.densePeakFlops());
-            num(g, "tensor_flops_estimate", a.tensorFlopsEstimate());
-            g.put("diagnosis", a.diagnosis().label());
+            g.field("precision", a.precision().key());
+            g.finiteOrNull("peak_flops", a.densePeakFlops());
+            g.finiteOrNull("tensor_flops_estimate", a.tensorFlopsEstimate());
+            g.field("diagnosis", a.diagnosis().label());
             if (r != null) {
                 attribution(g, r.attribution());
                 InterconnectJson.gpu(g, r, a);
@@ -63,36 +65,40 @@ public final class LogLines {
             if (r != null && r.mig().enabled()) {
                 mig(g, r);
             }
+            g.endObject();
         }
-        ArrayNode workloads = root.putArray("workloads");
+        root.endArray();
+        root.beginArray("workloads");
         for (WorkloadAnalysis w : s.workloads()) {
-            ObjectNode o = workloads.addObject();
-            o.put("workload", w.name());
-            o.put("model", w.model());
-            num(o, "tokens_per_second", w.tokensPerSecond());
+            JsonLine o = root.beginObject();
+            o.field("workload", w.name());
+            o.field("model", w.model());
+            o.finiteOrNull("tokens_per_second", w.tokensPerSecond());
             if (!Double.isNaN(w.decodeCeilingTokensPerSecond())) {
-                num(o, "decode_ceiling_tokens_per_second", w.decodeCeilingTokensPerSecond());
+                o.finiteOrNull("decode_ceiling_tokens_per_second", w.decodeCeilingTokensPerSecond());
             }
-            num(o, "model_flops_per_token", w.modelFlopsPerToken());
-            num(o, "achieved_flops", w.achievedModelFlops());
-            num(o, "peak_flops", w.peakFlops());
-            num(o, "mfu_ratio", w.mfu());
-            num(o, "hfu_ratio", w.hfu());
-            num(o, "tensor_flops_estimate", w.tensorFlopsEstimate());
-            num(o, "mfu_gap_ratio", w.mfuGap());
+            o.finiteOrNull("model_flops_per_token", w.modelFlopsPerToken());
+            o.finiteOrNull("achieved_flops", w.achievedModelFlops());
+            o.finiteOrNull("peak_flops", w.peakFlops());
+            o.finiteOrNull("mfu_ratio", w.mfu());
+            o.finiteOrNull("hfu_ratio", w.hfu());
+            o.finiteOrNull("tensor_flops_estimate", w.tensorFlopsEstimate());
+            o.finiteOrNull("mfu_gap_ratio", w.mfuGap());
             // Only for workloads whose log reports its own MFU / TFLOP/s: most report none.
             if (Double.isFinite(w.reportedMfu())) {
-                o.put("reported_mfu_ratio", w.reportedMfu());
-                num(o, "mfu_disagreement", w.mfuDisagreement());
+                o.field("reported_mfu_ratio", w.reportedMfu());
+                o.finiteOrNull("mfu_disagreement", w.mfuDisagreement());
             }
             if (Double.isFinite(w.reportedTflopsPerGpu())) {
-                o.put("reported_tflops_per_gpu", w.reportedTflopsPerGpu());
+                o.field("reported_tflops_per_gpu", w.reportedTflopsPerGpu());
             }
-            o.put("diagnosis", w.diagnosis().label());
+            o.field("diagnosis", w.diagnosis().label());
             InterconnectJson.workload(o, w);
+            o.endObject();
         }
+        root.endArray();
         InterconnectJson.nics(root, s);
-        return JsonText.of(root);
+        return root.endObject().toString();
     }
 
     /**
@@ -126,50 +132,48 @@ public final class LogLines {
     }
 
     /** The GPU's MIG devices (docs/mig.md); only on GPUs with MIG on, so other lines stay as they were. */
-    private static void mig(ObjectNode g, GpuRecord r) {
-        ArrayNode migs = g.putArray("mig");
+    private static void mig(JsonLine g, GpuRecord r) {
+        g.beginArray("mig");
         for (var m : r.mig().instances()) {
             var d = m.device();
-            ObjectNode o = migs.addObject();
-            o.put("mig_uuid", d.uuid());
-            o.put("mig_profile", d.profile().orElse(""));
-            o.put("gpu_instance_id", d.gpuInstanceId());
-            o.put("compute_instance_id", d.computeInstanceId());
-            num(o, "compute_fraction_ratio", io.flopwatch.analysis.MigShare.computeFraction(d).orElse(Double.NaN));
-            num(o, "sm_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.SM_UTIL).orElse(Double.NaN) / 100);
-            num(o, "tensor_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.ANY_TENSOR_UTIL).orElse(Double.NaN) / 100);
-            d.memoryUsedBytes().ifPresent(b -> o.put("memory_used_bytes", b));
-            o.put("processes", d.processes().size());
+            g.beginObject();
+            g.field("mig_uuid", d.uuid());
+            g.field("mig_profile", d.profile().orElse(""));
+            g.field("gpu_instance_id", d.gpuInstanceId());
+            g.field("compute_instance_id", d.computeInstanceId());
+            g.finiteOrNull("compute_fraction_ratio", io.flopwatch.analysis.MigShare.computeFraction(d).orElse(Double.NaN));
+            g.finiteOrNull("sm_active_ratio", m.gpmValue(io.flopwatch.nvml.GpmMetric.SM_UTIL).orElse(Double.NaN) / 100);
+            g.finiteOrNull("tensor_active_ratio",
+                    m.gpmValue(io.flopwatch.nvml.GpmMetric.ANY_TENSOR_UTIL).orElse(Double.NaN) / 100);
+            d.memoryUsedBytes().ifPresent(b -> g.field("memory_used_bytes", b));
+            g.field("processes", d.processes().size());
+            g.endObject();
         }
+        g.endArray();
     }
 
     /** The GPU's attributed processes (capped as the metrics are) and HPC jobs; nothing when it has none. */
-    private static void attribution(ObjectNode g, GpuAttribution at) {
+    private static void attribution(JsonLine g, GpuAttribution at) {
         if (!at.processes().isEmpty()) {
-            ArrayNode procs = g.putArray("processes");
+            g.beginArray("processes");
             for (AttributedProcess p : at.processes()) {
-                ObjectNode o = procs.addObject();
-                o.put("pid", p.pid());
-                p.usedGpuMemoryBytes().ifPresentOrElse(b -> o.put("used_gpu_memory_bytes", b),
-                        () -> o.putNull("used_gpu_memory_bytes"));
-                num(o, "sm_utilization_ratio", p.smUtilizationRatio().orElse(Double.NaN));
-                ReadingJson.owner(o, p.owner());
+                g.beginObject();
+                g.field("pid", p.pid());
+                p.usedGpuMemoryBytes().ifPresentOrElse(b -> g.field("used_gpu_memory_bytes", b),
+                        () -> g.nullField("used_gpu_memory_bytes"));
+                g.finiteOrNull("sm_utilization_ratio", p.smUtilizationRatio().orElse(Double.NaN));
+                OwnerFields.write(g, p.owner());
+                g.endObject();
             }
+            g.endArray();
         }
         if (at.omittedProcesses() > 0) {
-            g.put("processes_omitted", at.omittedProcesses());
+            g.field("processes_omitted", at.omittedProcesses());
         }
         if (!at.hpcJobs().isEmpty()) {
-            ArrayNode jobs = g.putArray("hpc_jobs");
-            at.hpcJobs().forEach(jobs::add);
-        }
-    }
-
-    private static void num(ObjectNode o, String field, double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            o.putNull(field);
-        } else {
-            o.put(field, v);
+            g.beginArray("hpc_jobs");
+            at.hpcJobs().forEach(g::value);
+            g.endArray();
         }
     }
 

@@ -140,15 +140,7 @@ public final class ReadingJson {
 
     /** A process's owner fields (docs/attribution.md), {@code null} when unknown. */
     static void owner(ObjectNode o, ProcessOwner w) {
-        text(o, "command", w.command());
-        text(o, "user", w.user());
-        text(o, "container_id", w.containerId());
-        text(o, "container_runtime", w.containerRuntime());
-        text(o, "k8s_pod_uid", w.podUid());
-        text(o, "k8s_namespace", w.podNamespace());
-        text(o, "k8s_pod", w.podName());
-        text(o, "k8s_container", w.containerName());
-        text(o, "slurm_job", w.slurmJob());
+        OwnerFields.each(w, (name, v) -> text(o, name, v));
     }
 
     private static void text(ObjectNode o, String field, String v) {
