@@ -100,7 +100,10 @@ class JsonLineTest {
                       source: fixed
                       tokens_per_second: 48000
                 """;
-        for (Snapshot s : twoCycles(Path.of("../config/scenarios/demo-8x-h100-training.scenario"), config)) {
+        List<Snapshot> cycles = twoCycles(Path.of("../config/scenarios/demo-8x-h100-training.scenario"), config);
+        String line = LogLines.json(cycles.get(1));
+        assertTrue(line.contains("\"processes\":[") && line.contains("\"nvlink_links\":"), "the scenario has them");
+        for (Snapshot s : cycles) {
             assertEquals(8, s.analyses().size());
             assertSameAsTree(s);
         }
