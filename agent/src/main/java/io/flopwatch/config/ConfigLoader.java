@@ -390,7 +390,7 @@ public final class ConfigLoader {
         CuptiMode mode = CuptiMode.OFF;
         Node m = n.get("mode");
         if (m != null) {
-            String text = m.json().isBoolean() ? (m.json().asBoolean() ? "on" : "off") : m.asText();
+            String text = m.isBoolean() ? (m.asBoolean() ? "on" : "off") : m.asText();
             mode = switch (text.toLowerCase(Locale.ROOT)) {
                 case "off" -> CuptiMode.OFF;
                 case "auto" -> CuptiMode.AUTO;
@@ -480,14 +480,14 @@ public final class ConfigLoader {
         if (n == null) {
             return new GpuSelection.All();
         }
-        if (n.json().isTextual()) {
+        if (n.isText()) {
             if (!n.asText().equals("all")) {
                 throw n.error("expected 'all', a list of GPU indexes / UUIDs, {process: NAME}, {cmdline: REGEX} or "
                         + "{log_writer: true}");
             }
             return new GpuSelection.All();
         }
-        if (n.json().isArray()) {
+        if (n.isList()) {
             List<String> ids = new ArrayList<>();
             for (Node e : n.elements()) {
                 String id = e.asText();
@@ -520,7 +520,7 @@ public final class ConfigLoader {
             return new GpuSelection.ByCommandLine(c.asText());
         }
         if (n.get("log_writer") != null) {
-            if (!n.get("log_writer").json().isBoolean() || !n.get("log_writer").json().asBoolean()) {
+            if (!n.get("log_writer").isBoolean() || !n.get("log_writer").asBoolean()) {
                 throw n.get("log_writer").error("expected true (to select GPUs otherwise, use all or a list)");
             }
             return new GpuSelection.ByLogWriter();
@@ -587,7 +587,7 @@ public final class ConfigLoader {
     private static AgentConfig.LogSource logSource(Node n, Mode mode, long workloadSeqLen) {
         Node p = n.require("paths");
         List<String> paths = new ArrayList<>();
-        if (p.json().isTextual()) {
+        if (p.isText()) {
             paths.add(p.asText());
         } else {
             for (Node e : p.elements()) {
@@ -599,7 +599,7 @@ public final class ConfigLoader {
         }
         for (int i = 0; i < paths.size(); i++) {
             String path = paths.get(i);
-            Node at = p.json().isTextual() ? p : p.elements().get(i);
+            Node at = p.isText() ? p : p.elements().get(i);
             if (path.isBlank()) {
                 throw at.error("expected a file path or a glob");
             }

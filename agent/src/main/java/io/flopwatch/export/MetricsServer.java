@@ -99,11 +99,14 @@ public final class MetricsServer implements AutoCloseable {
     /** The push sources of the moment: a reload may add or remove push workloads under a running server. */
     private final Supplier<Map<String, PushThroughputSource>> pushSources;
     private final Ticker ticker;
-    private final ObjectMapper json = new ObjectMapper();
+    /** Built on first use: only push bodies and the snapshot endpoint read or write JSON, and a mapper is slow to build at start-up. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+        static final SnapshotJson SNAPSHOT = new SnapshotJson(MAPPER);
+    }
     /** Digests of credentials whose bcrypt check passed (see {@link #authorized}). */
     private final java.util.Set<String> bcryptPassed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final int BCRYPT_CACHE_ENTRIES = 64;
-    private final SnapshotJson snapshotJson = new SnapshotJson(json);
     private final boolean servesSnapshot;
 
     /** Where the last snapshot is served as JSON (GET; docs/agent.md "Snapshot endpoint"). */
@@ -317,7 +320,7 @@ public final class MetricsServer implements AutoCloseable {
             return;
         }
         ex.getResponseHeaders().set("Cache-Control", "no-store");
-        send(ex, 200, "application/json; charset=utf-8", snapshotJson.toJsonText(snapshots.get()) + "\n");
+        send(ex, 200, "application/json; charset=utf-8", Json.SNAPSHOT.toJsonText(snapshots.get()) + "\n");
     }
 
     private void index(HttpExchange ex) throws IOException {
@@ -354,7 +357,7 @@ public final class MetricsServer implements AutoCloseable {
         }
         JsonNode doc;
         try {
-            doc = json.readTree(body);
+            doc = Json.MAPPER.readTree(body);
         } catch (IOException e) {
             send(ex, 400, "text/plain; charset=utf-8", "not JSON\n");
             return;
