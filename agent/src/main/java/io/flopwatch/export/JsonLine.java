@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * path and allocated a tree per cycle).
  *
  * <p>It writes the characters Jackson's {@code JsonNode.toString()} writes for the tree the same
- * calls would have built ({@link JsonText} walks such trees with the same number and string code
- * below; JsonLineTest compares the two): strings escape {@code "} and {@code \} and the control
+ * calls would have built (the tests' JsonText walks such trees with the same number and string
+ * code below; JsonTextTest compares it with Jackson, JsonLineTest this with it): strings escape {@code "} and {@code \} and the control
  * characters below 0x20 ({@code \b \t \n \f \r}, the rest as backslash, u and four upper-case hex
  * digits), nothing else; a double is {@link Double#toString(double)}, a non-finite one quoted
  * ({@code "NaN"}, Jackson's JsonWriteFeature.WRITE_NAN_AS_STRINGS default); a null string is

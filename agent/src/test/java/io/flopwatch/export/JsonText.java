@@ -7,7 +7,10 @@ import java.util.Map;
 
 /**
  * Compact JSON text of a Jackson tree, the same characters {@link JsonNode#toString()} writes,
- * written into one {@link StringBuilder}.
+ * written into one {@link StringBuilder}. A test reference since session 4: the log line, its
+ * only user in the agent, is written by {@link JsonLine} without a tree; JsonLineTest checks that
+ * JsonLine writes what this writes for the old tree, JsonTextTest that this writes what Jackson
+ * writes.
  *
  * <p>Why: serializing a tree through {@code toString()} sets up a generator and a serializer
  * provider and dispatches per node. The tree holds only objects, arrays, strings, integers,
